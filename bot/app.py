@@ -1,0 +1,67 @@
+"""Builds the Bolt app from Settings. Nothing here runs at import time."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Executor, ThreadPoolExecutor
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.deps import Deps
+from bot.errors import handle_error
+from bot.listeners import register_listeners
+from bot.listeners.session import DEPS_KEY
+from bot.settings import Settings
+
+
+def build_client(settings: Settings) -> WebClient:
+    """A WebClient on SLACK_API_URL retrying 429 (after Retry-After), 5xx and lost connections."""
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_app(
+    deps: Deps, *, client: WebClient | None = None, listener_executor: Executor | None = None
+) -> App:
+    """The Bolt app with our middleware, listeners and error handler."""
+    settings = deps.settings
+    if listener_executor is None:
+        # Listeners finish their slow work here after the ack has gone back to Slack.
+        listener_executor = ThreadPoolExecutor(
+            max_workers=settings.workers, thread_name_prefix="aarbot-listener"
+        )
+    app = App(
+        token=settings.slack_bot_token,
+        signing_secret=settings.slack_signing_secret,
+        client=client or build_client(settings),
+        logger=logging.getLogger("aarbot.bolt"),
+        listener_executor=listener_executor,
+        # Bolt would call auth.test while building the app; we check the token in `doctor`
+        # and on the first request instead, so building the app never touches the network.
+        token_verification_enabled=False,
+        # A request we missed is retried by Slack; dedup by event id keeps that safe.
+        raise_error_for_unhandled_request=False,
+    )
+
+    @app.middleware
+    def attach_deps(context: BoltContext, next) -> None:
+        context[DEPS_KEY] = deps
+        next()
+
+    app.error(handle_error)
+    register_listeners(app)
+    return app

@@ -1,0 +1,13 @@
+"""Text helpers: escaping user text for mrkdwn and trimming to Slack's limits."""
+
+from __future__ import annotations
+
+
+def escape(text: str) -> str:
+    """Escape &, < and > so user text can't ping (<!channel>) or link (<http://x|y>)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten text to at most `limit` characters, marking the cut with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

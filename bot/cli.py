@@ -1,0 +1,97 @@
+"""The `aarbot` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bot.settings import Settings, SettingsError, load_settings
+
+EXIT_USAGE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run a subcommand; settings errors exit 2 with one line."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        return args.func(args, settings)
+    except SettingsError as err:
+        print(f"aarbot: {err}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aarbot", description="Structured after-action reviews in Slack."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="start the bot (Socket Mode, or HTTP with --http)")
+    run.add_argument(
+        "--http", action="store_true", help="serve HTTP even if SLACK_APP_TOKEN is set"
+    )
+    run.add_argument("--host", default="127.0.0.1", help="HTTP address (default 127.0.0.1)")
+    run.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    run.add_argument("--no-scheduler", action="store_true", help="do not run scheduled jobs")
+    run.set_defaults(func=_run)
+
+    db = sub.add_parser("db", help="database migrations")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_sub.add_parser("upgrade", help="apply pending migrations").set_defaults(func=_db_upgrade)
+    db_sub.add_parser("current", help="show the applied revision").set_defaults(func=_db_current)
+    return parser
+
+
+def _engine(settings: Settings):
+    from storage.db import make_engine
+
+    return make_engine(settings.database_url)
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import logs
+    from bot.app import build_app
+    from bot.deps import Deps
+    from bot.server import serve
+    from storage.db import upgrade
+
+    http = args.http or not settings.socket_mode
+    settings.require_slack(socket_mode=not http)
+    logs.configure(level=settings.log_level, fmt=settings.log_format)
+    engine = _engine(settings)
+    upgrade(engine)
+    deps = Deps(settings=settings, engine=engine)
+    serve(
+        deps=deps,
+        app=build_app(deps),
+        http=http,
+        host=args.host,
+        port=args.port,
+        scheduler=not args.no_scheduler,
+    )
+    return 0
+
+
+def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
+    from storage.db import current_revision, upgrade
+
+    engine = _engine(settings)
+    upgrade(engine)
+    print(f"database at revision {current_revision(engine)} ({engine.url.render_as_string()})")
+    return 0
+
+
+def _db_current(_args: argparse.Namespace, settings: Settings) -> int:
+    from storage.db import current_revision, head_revision
+
+    engine = _engine(settings)
+    current, head = current_revision(engine), head_revision()
+    state = "up to date" if current == head else f"behind: head is {head}"
+    print(f"database at revision {current or 'none'} ({state})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""The one error handler: a short apology with a reference id for the user, details in the log."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from slack_bolt import BoltResponse
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+log = logging.getLogger("aarbot.errors")
+
+
+def apology(ref: str) -> str:
+    """What the user reads when something broke on our side."""
+    return (
+        f"Sorry, something went wrong on aarbot's side and I could not finish that "
+        f"(reference `{ref}`). Nothing you typed was lost; please try again, and give "
+        f"the reference to whoever runs aarbot if it keeps happening."
+    )
+
+
+def handle_error(
+    error: Exception,
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond | None,
+    response: BoltResponse | None,
+) -> BoltResponse | None:
+    """Log the error under a reference id and tell the user ephemerally, once."""
+    ref = uuid.uuid4().hex[:8]
+    log.error("unhandled error ref=%s type=%s", ref, body.get("type") or "command", exc_info=error)
+    user = _user_id(body)
+    channel = _channel_id(body)
+    text = apology(ref)
+    try:
+        if respond is not None and body.get("response_url"):
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        elif user and channel:
+            client.chat_postEphemeral(channel=channel, user=user, text=text)
+        elif user:
+            client.chat_postMessage(channel=user, text=text)
+    except (SlackApiError, OSError):
+        log.warning("could not deliver the apology for ref=%s", ref, exc_info=True)
+    if response is not None and response.status >= 500 and body.get("type") != "view_submission":
+        # Slack would add its own vague failure to the apology above. A modal keeps its 500:
+        # Slack then leaves it open, so the user's input is still there to submit again.
+        return BoltResponse(status=200, body="")
+    return response
+
+
+def _user_id(body: dict[str, Any]) -> str | None:
+    if isinstance(body.get("user"), dict):
+        return body["user"].get("id")
+    event = body.get("event") or {}
+    return body.get("user_id") or event.get("user")
+
+
+def _channel_id(body: dict[str, Any]) -> str | None:
+    if isinstance(body.get("channel"), dict):
+        return body["channel"].get("id")
+    event = body.get("event") or {}
+    return body.get("channel_id") or event.get("channel")

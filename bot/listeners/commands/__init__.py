@@ -1,0 +1,11 @@
+"""Slash command listeners."""
+
+from slack_bolt import App
+
+from bot.ids import COMMAND
+from bot.listeners.commands.aar import handle_aar
+
+
+def register(app: App) -> None:
+    """Attach the slash command listeners."""
+    app.command(COMMAND)(handle_aar)

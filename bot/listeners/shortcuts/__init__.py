@@ -1,0 +1,7 @@
+"""Shortcuts listeners."""
+
+from slack_bolt import App
+
+
+def register(app: App) -> None:
+    """Attach the shortcuts listeners."""

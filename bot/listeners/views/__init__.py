@@ -1,0 +1,7 @@
+"""Views listeners."""
+
+from slack_bolt import App
+
+
+def register(app: App) -> None:
+    """Attach the views listeners."""

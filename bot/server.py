@@ -1,0 +1,86 @@
+"""`aarbot run`: HTTP mode on waitress (a production WSGI server) or Socket Mode."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+from slack_bolt import App
+
+from bot.deps import Deps
+from bot.scheduler import build_scheduler
+from bot.web import make_wsgi_app
+
+log = logging.getLogger("aarbot.server")
+
+
+def _raise_exit(signum: int, _frame: FrameType | None) -> None:
+    # Waitress and the Socket Mode loop both treat SystemExit as "shut down cleanly".
+    raise SystemExit(128 + signum)
+
+
+def serve(
+    *,
+    deps: Deps,
+    app: App,
+    http: bool,
+    host: str,
+    port: int,
+    scheduler: bool,
+    ready: threading.Event | None = None,
+) -> None:
+    """Serve until SIGTERM or SIGINT, then finish in-flight work and stop the scheduler."""
+    jobs = build_scheduler(deps) if scheduler else None
+    signal.signal(signal.SIGTERM, _raise_exit)
+    signal.signal(signal.SIGINT, _raise_exit)
+    if jobs:
+        jobs.start()
+        log.info("scheduler started with jobs: %s", ", ".join(j.id for j in jobs.get_jobs()))
+    try:
+        if http:
+            _serve_http(deps=deps, app=app, host=host, port=port, ready=ready)
+        else:
+            _serve_socket_mode(deps=deps, app=app, ready=ready)
+    finally:
+        if jobs:
+            jobs.shutdown(wait=True)
+        app.listener_runner.listener_executor.shutdown(wait=True)
+        deps.engine.dispose()
+        log.info("stopped")
+
+
+def _serve_http(
+    *, deps: Deps, app: App, host: str, port: int, ready: threading.Event | None
+) -> None:
+    from waitress import create_server
+
+    server = create_server(
+        make_wsgi_app(bolt_app=app, engine=deps.engine),
+        host=host,
+        port=port,
+        threads=deps.settings.workers,
+        ident="aarbot",
+        # Slack waits 3 s for an ack; requests beyond the backlog should fail fast, not queue.
+        backlog=256,
+        channel_timeout=30,
+    )
+    log.info("listening on http://%s:%s (POST /slack/events, GET /healthz)", host, port)
+    print(f"aarbot listening on http://{host}:{server.effective_port}", flush=True)  # noqa: T201
+    if ready is not None:
+        ready.set()
+    server.run()  # returns after SystemExit, once in-flight requests are done
+
+
+def _serve_socket_mode(*, deps: Deps, app: App, ready: threading.Event | None) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    handler = SocketModeHandler(app, deps.settings.slack_app_token)
+    print("aarbot connected to Slack over Socket Mode", flush=True)  # noqa: T201
+    if ready is not None:
+        ready.set()
+    try:
+        handler.start()
+    finally:
+        handler.close()

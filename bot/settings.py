@@ -1,0 +1,213 @@
+"""The one Settings object: read once from the environment and `.env` in the working directory."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+DEFAULT_DATABASE_URL = "sqlite:///aarbot.db"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it and says how to fix it."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"{name} {problem}")
+        self.name = name
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything aarbot reads from its environment, parsed and checked."""
+
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_app_token: str = ""
+    database_url: str = DEFAULT_DATABASE_URL
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    lessons_channel: str = ""
+    leads: tuple[str, ...] = ()
+    templates_dir: Path | None = None
+    default_tz: str = "UTC"
+    nudge_days_before: int = 2
+    nudge_overdue_days: int = 2
+    escalate_after_days: int = 7
+    nudge_hour: int = 9
+    nudge_minute: int = 0
+    nudge_skip_weekends: bool = True
+    sweep_seconds: int = 60
+    nudge_max_attempts: int = 5
+    digest_day: str = "mon"
+    digest_hour: int = 9
+    workers: int = 8
+    log_level: str = "INFO"
+    log_format: str = "text"
+    extra: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def socket_mode(self) -> bool:
+        """True when an app-level token is set, so Socket Mode is available."""
+        return bool(self.slack_app_token)
+
+    def require_slack(self, *, socket_mode: bool) -> None:
+        """Raise SettingsError unless the Slack credentials this mode needs are present."""
+        if not self.slack_bot_token:
+            raise SettingsError(
+                "SLACK_BOT_TOKEN",
+                "is not set: copy the Bot User OAuth Token (xoxb-…) from your Slack app's "
+                "OAuth & Permissions page into the environment or .env",
+            )
+        if not self.slack_signing_secret:
+            raise SettingsError(
+                "SLACK_SIGNING_SECRET",
+                "is not set: copy the Signing Secret from your Slack app's Basic Information "
+                "page into the environment or .env",
+            )
+        if socket_mode and not self.slack_app_token:
+            raise SettingsError(
+                "SLACK_APP_TOKEN",
+                "is not set: Socket Mode needs an app-level token (xapp-…) with "
+                "connections:write, or run with --http",
+            )
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, dotenv_path: Path | None = None
+) -> Settings:
+    """Read settings from `.env` (if present) overlaid by the environment; raise SettingsError."""
+    values: dict[str, str] = {}
+    path = dotenv_path if dotenv_path is not None else Path.cwd() / ".env"
+    if path.is_file():
+        values.update({k: v for k, v in dotenv_values(path).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+    return _parse(values)
+
+
+def _parse(env: Mapping[str, str]) -> Settings:
+    def text(name: str, default: str = "") -> str:
+        return env.get(name, default).strip() or default
+
+    bot_token = text("SLACK_BOT_TOKEN")
+    if bot_token and not bot_token.startswith("xoxb-"):
+        raise SettingsError("SLACK_BOT_TOKEN", "must be a bot token starting with xoxb-")
+    app_token = text("SLACK_APP_TOKEN")
+    if app_token and not app_token.startswith("xapp-"):
+        raise SettingsError("SLACK_APP_TOKEN", "must be an app-level token starting with xapp-")
+    templates_dir = text("AARBOT_TEMPLATES_DIR")
+    default_tz = text("AARBOT_DEFAULT_TZ", "UTC")
+    try:
+        ZoneInfo(default_tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            "AARBOT_DEFAULT_TZ", f"is {default_tz!r}, not an IANA time zone like Europe/Berlin"
+        ) from None
+    hour, minute = _clock(text("AARBOT_NUDGE_TIME", "09:00"))
+    digest_day = text("AARBOT_DIGEST_DAY", "mon").lower()[:3]
+    if digest_day not in _WEEKDAYS:
+        raise SettingsError("AARBOT_DIGEST_DAY", "must be a weekday name like mon or friday")
+    leads = tuple(x for x in re.split(r"[\s,]+", text("AARBOT_LEADS")) if x)
+    for lead in leads:
+        if not _USER_ID.match(lead):
+            raise SettingsError("AARBOT_LEADS", f"has {lead!r}: list Slack user ids like U0123ABC")
+    log_format = text("AARBOT_LOG_FORMAT", "text").lower()
+    if log_format not in {"text", "json"}:
+        raise SettingsError("AARBOT_LOG_FORMAT", "must be text or json")
+    return Settings(
+        slack_bot_token=bot_token,
+        slack_signing_secret=text("SLACK_SIGNING_SECRET"),
+        slack_app_token=app_token,
+        database_url=_database_url(text("DATABASE_URL", DEFAULT_DATABASE_URL)),
+        slack_api_url=_api_url(text("SLACK_API_URL", DEFAULT_SLACK_API_URL)),
+        lessons_channel=text("AARBOT_LESSONS_CHANNEL"),
+        leads=leads,
+        templates_dir=Path(templates_dir) if templates_dir else None,
+        default_tz=default_tz,
+        nudge_days_before=_int(env, "AARBOT_NUDGE_DAYS_BEFORE", 2, 0, 30),
+        nudge_overdue_days=_int(env, "AARBOT_NUDGE_OVERDUE_DAYS", 2, 1, 60),
+        escalate_after_days=_int(env, "AARBOT_ESCALATE_AFTER_DAYS", 7, 1, 365),
+        nudge_hour=hour,
+        nudge_minute=minute,
+        nudge_skip_weekends=_bool(env, "AARBOT_NUDGE_SKIP_WEEKENDS", default=True),
+        sweep_seconds=_int(env, "AARBOT_SWEEP_SECONDS", 60, 5, 3600),
+        nudge_max_attempts=_int(env, "AARBOT_NUDGE_MAX_ATTEMPTS", 5, 1, 100),
+        digest_day=digest_day,
+        digest_hour=_int(env, "AARBOT_DIGEST_HOUR", 9, 0, 23),
+        workers=_int(env, "AARBOT_WORKERS", 8, 1, 256),
+        log_level=_log_level(text("AARBOT_LOG_LEVEL", "INFO")),
+        log_format=log_format,
+        extra={k: v for k, v in env.items() if k.startswith("AARBOT_TEST_")},
+    )
+
+
+def _database_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    fix = "use sqlite:///path/to/aarbot.db or postgresql+psycopg://user:pass@host:5432/dbname"
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise SettingsError("DATABASE_URL", f"is malformed: {fix}") from None
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend == "sqlite" and driver in {"", "pysqlite"}:
+        return url
+    if backend in {"postgresql", "postgres"} and driver in {"", "psycopg"}:
+        if not parsed.database:
+            raise SettingsError("DATABASE_URL", f"names no database: {fix}")
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    raise SettingsError("DATABASE_URL", f"uses {parsed.drivername!r}, which aarbot does not: {fix}")
+
+
+def _api_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise SettingsError("SLACK_API_URL", "must be an http(s) URL like https://slack.com/api/")
+    return url if url.endswith("/") else url + "/"
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(name, f"is {raw!r}: give a whole number from {low} to {high}") from None
+    if not low <= value <= high:
+        raise SettingsError(name, f"is {value}: give a whole number from {low} to {high}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(name, f"is {raw!r}: give true or false")
+
+
+def _clock(raw: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", raw)
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise SettingsError("AARBOT_NUDGE_TIME", f"is {raw!r}: give a time of day like 09:00")
+    return int(match[1]), int(match[2])
+
+
+def _log_level(raw: str) -> str:
+    level = raw.upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise SettingsError("AARBOT_LOG_LEVEL", "must be DEBUG, INFO, WARNING or ERROR")
+    return level

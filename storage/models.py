@@ -1,0 +1,217 @@
+"""The tables: reviews, participants, answers, actions, nudges, lessons and Slack bookkeeping.
+
+Values with a fixed set of choices are stored as short strings (with the choices as StrEnums
+here) rather than database enums, so a new stage or kind is a code change, not a migration.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+
+class Stage(StrEnum):
+    """Where a review is in its life."""
+
+    SETUP = "setup"
+    PERSPECTIVES = "perspectives"
+    DISCUSSION = "discussion"
+    ACTIONS = "actions"
+    CLOSED = "closed"
+    SHARED = "shared"
+
+
+class AnswerSource(StrEnum):
+    """Where an answer was typed."""
+
+    THREAD = "thread"
+    MODAL = "modal"
+    PRIVATE = "private"
+
+
+class ActionStatus(StrEnum):
+    """Whether a corrective action is still open."""
+
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class NudgeStatus(StrEnum):
+    """A planned DM's delivery state; the database, not the scheduler, is the truth."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+def _created() -> datetime:
+    return utcnow()
+
+
+def _ts_column(*, nullable: bool = False, index: bool = False) -> Column:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+def _fk(target: str, *, nullable: bool = False, index: bool = True) -> Column:
+    return Column(Integer, ForeignKey(target, ondelete="CASCADE"), nullable=nullable, index=index)
+
+
+class Review(SQLModel, table=True):
+    """One after-action review: its template, where it lives in Slack, and its stage."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (Index("ix_reviews_team_channel", "team_id", "channel_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    template: str = Field(max_length=40)
+    kind: str = Field(max_length=20)
+    title: str = Field(max_length=150)
+    stage: str = Field(default=Stage.SETUP, max_length=20)
+    question_index: int = Field(default=0)
+    channel_id: str = Field(max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    thread_ts: str | None = Field(default=None, max_length=32)
+    source_permalink: str | None = Field(default=None, max_length=500)
+    facilitator_id: str = Field(max_length=32)
+    confidential: bool = Field(default=False)
+    collect_perspectives: bool = Field(default=False)
+    attributed_perspectives: bool = Field(default=False)
+    gap_type: str | None = Field(default=None, max_length=20)
+    repeat_of_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("reviews.id", ondelete="SET NULL"), nullable=True),
+    )
+    created_at: datetime = Field(default_factory=_created, sa_column=_ts_column())
+    updated_at: datetime = Field(default_factory=_created, sa_column=_ts_column())
+    closed_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
+
+
+class Participant(SQLModel, table=True):
+    """Someone taking part in a review, and whether they gave a private perspective."""
+
+    __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("review_id", "user_id", name="uq_participants_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(sa_column=_fk("reviews.id"))
+    user_id: str = Field(max_length=32)
+    role: str = Field(default="participant", max_length=20)
+    perspective_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
+    added_at: datetime = Field(default_factory=_created, sa_column=_ts_column())
+
+
+class Answer(SQLModel, table=True):
+    """An answer to one question of a review, word for word."""
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        UniqueConstraint("review_id", "message_ts", name="uq_answers_message"),
+        Index("ix_answers_review_question", "review_id", "question_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(sa_column=_fk("reviews.id", index=False))
+    question_key: str = Field(max_length=40)
+    author_id: str = Field(max_length=32)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    source: str = Field(default=AnswerSource.THREAD, max_length=10)
+    message_ts: str | None = Field(default=None, max_length=32)
+    blame_flagged: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=_created, sa_column=_ts_column())
+    updated_at: datetime = Field(default_factory=_created, sa_column=_ts_column())
+
+
+class Action(SQLModel, table=True):
+    """A corrective action (or practice to keep) with a micro-owner and a review date."""
+
+    __tablename__ = "actions"
+    __table_args__ = (Index("ix_actions_status_date", "status", "review_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(sa_column=_fk("reviews.id"))
+    what: str = Field(max_length=300)
+    owner_id: str = Field(max_length=32, index=True)
+    owner_tz: str = Field(default="UTC", max_length=64)
+    review_date: date
+    success_criterion: str = Field(max_length=300)
+    kind: str = Field(default="fix", max_length=20)
+    status: str = Field(default=ActionStatus.OPEN, max_length=10)
+    outcome: str | None = Field(default=None, max_length=10)
+    outcome_notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    drop_reason: str | None = Field(default=None, max_length=500)
+    specificity: int = Field(default=0)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=_created, sa_column=_ts_column())
+    updated_at: datetime = Field(default_factory=_created, sa_column=_ts_column())
+    completed_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
+
+
+class Nudge(SQLModel, table=True):
+    """One planned DM about an action, claimed with a lease so it is sent exactly once."""
+
+    __tablename__ = "nudges"
+    __table_args__ = (
+        UniqueConstraint("action_id", "kind", "due_at", name="uq_nudges_plan"),
+        Index("ix_nudges_status_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(sa_column=_fk("actions.id", index=False))
+    kind: str = Field(max_length=20)
+    due_at: datetime = Field(sa_column=_ts_column())
+    status: str = Field(default=NudgeStatus.PENDING, max_length=10)
+    attempts: int = Field(default=0)
+    lease_expires_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
+    claimed_by: str | None = Field(default=None, max_length=64)
+    channel_id: str | None = Field(default=None, max_length=32)
+    slack_ts: str | None = Field(default=None, max_length=32)
+    last_error: str | None = Field(default=None, max_length=500)
+    sent_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
+    created_at: datetime = Field(default_factory=_created, sa_column=_ts_column())
+
+
+class Lesson(SQLModel, table=True):
+    """A "What we learned" card posted to a channel."""
+
+    __tablename__ = "lessons"
+    __table_args__ = (UniqueConstraint("channel_id", "message_ts", name="uq_lessons_message"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(sa_column=_fk("reviews.id"))
+    text: str = Field(max_length=500)
+    channel_id: str = Field(max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    shared_by: str = Field(max_length=32)
+    shared_at: datetime = Field(default_factory=_created, sa_column=_ts_column())
+
+
+class SlackUser(SQLModel, table=True):
+    """What users.info last said about a person: time zone, bot, deactivated."""
+
+    __tablename__ = "slack_users"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    user_id: str = Field(primary_key=True, max_length=32)
+    tz: str | None = Field(default=None, max_length=64)
+    is_bot: bool = Field(default=False)
+    deleted: bool = Field(default=False)
+    fetched_at: datetime = Field(default_factory=_created, sa_column=_ts_column())
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """A Slack event id already handled, so a retried delivery is processed once."""
+
+    __tablename__ = "processed_events"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    team_id: str = Field(max_length=32)
+    received_at: datetime = Field(default_factory=_created, sa_column=_ts_column(index=True))
