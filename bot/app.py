@@ -45,7 +45,6 @@ def build_app(
             max_workers=settings.workers, thread_name_prefix="aarbot-listener"
         )
     app = App(
-        token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,
         client=client or build_client(settings),
         logger=logging.getLogger("aarbot.bolt"),

@@ -82,5 +82,7 @@ def _serve_socket_mode(*, deps: Deps, app: App, ready: threading.Event | None) -
         ready.set()
     try:
         handler.start()
+    except SystemExit:
+        log.info("shutting down Socket Mode")
     finally:
         handler.close()

@@ -63,7 +63,7 @@ class TestDatabases:
 
     @property
     def backend(self) -> str:
-        """"postgresql" or "sqlite"."""
+        """ "postgresql" or "sqlite"."""
         return "postgresql" if self.pg else "sqlite"
 
     def url_for_test(self, name: str) -> str:
@@ -98,4 +98,3 @@ class TestDatabases:
                 conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         engine.dispose()
         return self._pg_url
-

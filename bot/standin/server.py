@@ -1,0 +1,300 @@
+"""SlackStandIn: a local HTTP stand-in for Slack's Web API and response_url endpoints."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import threading
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any, Self
+
+from bot.standin.handler import StandInHandler, StandInServer
+from bot.standin.methods import METHODS
+from bot.standin.responses import post_response
+from bot.standin.state import Call, Channel, ResponseTarget, User, Violation, WorkspaceState
+
+_TOKEN_PREFIXES = ("xoxb-", "xoxp-")
+
+
+class SlackStandIn:
+    """A seeded Slack workspace served on 127.0.0.1 for tests and the demo."""
+
+    def __init__(
+        self,
+        required_args_path: Path | None = None,
+        block_checks: bool = True,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.state = WorkspaceState()
+        self.state.block_checks = block_checks
+        self.required_args: dict[str, list[str]] = {}
+        if required_args_path is not None:
+            spec = json.loads(Path(required_args_path).read_text(encoding="utf-8"))
+            self.required_args = spec["methods"]
+        self.latency = 0.0
+        self._host, self._port = host, port
+        self._faults: dict[str, deque[dict[str, Any]]] = {}
+        self._limits: dict[str, tuple[int, deque[float]]] = {}
+        self._server: StandInServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ---------------------------------------------------------------
+
+    def start(self) -> Self:
+        """Start serving in a daemon thread."""
+        self._server = StandInServer((self._host, self._port), StandInHandler)
+        self._server.standin = self
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The port actually bound (a free one when constructed with port 0)."""
+        if self._server is None:
+            raise RuntimeError("SlackStandIn is not started")
+        return self._server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        """The Web API base URL to hand to WebClient(base_url=...)."""
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    # --- the workspace -------------------------------------------------------------
+
+    @property
+    def scopes(self) -> list[str]:
+        """Scopes reported in the `x-oauth-scopes` header."""
+        return self.state.scopes
+
+    @scopes.setter
+    def scopes(self, value: list[str]) -> None:
+        self.state.scopes = list(value)
+
+    def add_user(
+        self, id: str, name: str, tz: str = "UTC", is_bot: bool = False, deleted: bool = False
+    ) -> User:
+        """Add a user to the workspace."""
+        return self.state.add_user(id, name, tz=tz, is_bot=is_bot, deleted=deleted)
+
+    def add_channel(
+        self,
+        id: str,
+        name: str,
+        is_private: bool = False,
+        bot_member: bool = True,
+        members: tuple[str, ...] | list[str] = (),
+    ) -> Channel:
+        """Add a channel to the workspace."""
+        return self.state.add_channel(
+            id, name, is_private=is_private, bot_member=bot_member, members=members
+        )
+
+    def add_message(
+        self, channel: str, user: str, text: str, thread_ts: str | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """Store a message as if a person posted it; returns it with its new `ts`."""
+        return self.state.add_message(channel, user, text, thread_ts=thread_ts, **fields)
+
+    def response_url(
+        self,
+        name: str = "r1",
+        *,
+        channel: str | None = None,
+        user: str | None = None,
+        message_ts: str | None = None,
+    ) -> str:
+        """A response_url served here; channel/user/message_ts say what it answers."""
+        with self.state.lock:
+            self.state.response_targets[name] = ResponseTarget(channel, user, message_ts)
+        return f"http://127.0.0.1:{self.port}/response/{name}"
+
+    # --- faults --------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        method: str,
+        status: int = 429,
+        retry_after: int = 1,
+        times: int = 1,
+        error: str | None = None,
+    ) -> None:
+        """Answer the next `times` calls of `method` with 429, 5xx, or an `ok: false` error."""
+        fault = {"status": status, "retry_after": retry_after, "error": error}
+        with self.state.lock:
+            self._faults.setdefault(method, deque()).extend(dict(fault) for _ in range(times))
+
+    def rate_limit(self, method: str, per_minute: int | None) -> None:
+        """Limit `method` to `per_minute` calls in any 60 s window (None lifts the limit)."""
+        with self.state.lock:
+            if per_minute is None:
+                self._limits.pop(method, None)
+            else:
+                self._limits[method] = (per_minute, deque())
+
+    def _fault_for(self, method: str) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+        with self.state.lock:
+            queue = self._faults.get(method)
+            if queue:
+                fault = queue.popleft()
+                return _fault_answer(fault["status"], fault["retry_after"], fault["error"])
+            limit = self._limits.get(method)
+            if limit is None:
+                return None
+            per_minute, sent = limit
+            now = time.monotonic()
+            while sent and now - sent[0] >= 60:
+                sent.popleft()
+            if len(sent) >= per_minute:
+                return _fault_answer(429, math.ceil(60 - (now - sent[0])), None)
+            sent.append(now)
+            return None
+
+    # --- answering -----------------------------------------------------------------
+
+    def answer_api(
+        self, method: str, args: dict[str, Any], authorization: str | None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """Answer one Web API call: status, JSON body, extra headers."""
+        if self.latency:
+            time.sleep(self.latency)
+        token = args.pop("token", None)
+        if authorization and authorization.startswith("Bearer "):
+            token = authorization.removeprefix("Bearer ").strip()
+        headers = {"x-oauth-scopes": ",".join(self.state.scopes)}
+        status, body = 200, None
+        if method not in METHODS:
+            body = {"ok": False, "error": "unknown_method"}
+        elif (fault := self._fault_for(method)) is not None:
+            status, body, fault_headers = fault
+            headers |= fault_headers
+        elif not token:
+            body = {"ok": False, "error": "not_authed"}
+        elif not str(token).startswith(_TOKEN_PREFIXES):
+            body = {"ok": False, "error": "invalid_auth"}
+        else:
+            missing = [
+                name
+                for name in self.required_args.get(method, [])
+                if name != "token" and args.get(name) in (None, "")
+            ]
+            if missing:
+                for name in missing:
+                    self.state.violate(method, f"missing required argument {name!r}")
+                body = {"ok": False, "error": "invalid_arguments"}
+            else:
+                with self.state.lock:
+                    body = METHODS[method](self.state, args)
+        call = Call(method, copy.deepcopy(args), body["ok"], body.get("error"), status)
+        self.state.record(call)
+        return status, body, headers
+
+    def answer_response(self, name: str, body: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """Answer a POST to a response_url."""
+        fault = self._fault_for("response_url")
+        if fault is not None:
+            return fault
+        status, answer = post_response(self.state, name, body)
+        return status, answer, {}
+
+    # --- what happened -------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[Call]:
+        """Every Web API call answered, in order."""
+        with self.state.lock:
+            return list(self.state.calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        """Calls of one method, in order."""
+        return [c for c in self.calls if c.method == method]
+
+    def reset_calls(self) -> None:
+        """Forget recorded calls (the workspace itself is kept)."""
+        with self.state.lock:
+            self.state.calls.clear()
+
+    @property
+    def violations(self) -> list[Violation]:
+        """Requests Slack would have refused."""
+        with self.state.lock:
+            return list(self.state.violations)
+
+    def assert_clean(self) -> None:
+        """Raise AssertionError listing every recorded violation."""
+        found = self.violations
+        if found:
+            lines = "\n".join(f"  {v}" for v in found)
+            raise AssertionError(f"{len(found)} Slack API violation(s):\n{lines}")
+
+    @property
+    def responses(self) -> list[dict[str, Any]]:
+        """Posts to response_urls: name, body (as sent), response_type (as applied), ok, error."""
+        with self.state.lock:
+            return copy.deepcopy(self.state.responses)
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """Messages in a channel (or a user's DM), oldest first, replies included."""
+        return self.state.channel_messages(channel)
+
+    def thread(self, channel: str, ts: str) -> list[dict[str, Any]]:
+        """A thread: parent then replies."""
+        return self.state.thread(channel, ts)
+
+    def ephemerals(self, user: str | None = None) -> list[dict[str, Any]]:
+        """Ephemeral messages (chat.postEphemeral and response_url), optionally for one user."""
+        return self.state.ephemeral_messages(user)
+
+    def dm(self, user: str) -> list[dict[str, Any]]:
+        """Messages in the bot's DM with a user."""
+        with self.state.lock:
+            return copy.deepcopy(self.state.messages.get("D" + user[1:], []))
+
+    def home(self, user: str) -> dict[str, Any] | None:
+        """The App Home view last published for a user."""
+        with self.state.lock:
+            return copy.deepcopy(self.state.homes.get(user))
+
+    @property
+    def views(self) -> dict[str, dict[str, Any]]:
+        """Every modal opened or pushed, by view id."""
+        with self.state.lock:
+            return copy.deepcopy(self.state.views)
+
+    @property
+    def open_views(self) -> list[dict[str, Any]]:
+        """Modals in the order they were opened (the stand-in never sees them close)."""
+        return list(self.views.values())
+
+
+def _fault_answer(
+    status: int, retry_after: int, error: str | None
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    if status == 429:
+        return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
+    if status >= 500:
+        return status, {"ok": False, "error": "internal_error"}, {}
+    return status, {"ok": False, "error": error or "fatal_error"}, {}

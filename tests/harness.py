@@ -1,0 +1,145 @@
+"""Drives the real WSGI app (Bolt inside) with signed requests, as Slack would."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.app import build_app
+from bot.deps import Deps
+from bot.standin import SlackStandIn, payloads, sign_request
+from bot.web import make_wsgi_app
+
+
+class TrackingExecutor(ThreadPoolExecutor):
+    """A listener pool whose outstanding work a test can wait for."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=4, thread_name_prefix="test-listener")
+        self._futures: list[Future[Any]] = []
+        self._lock = threading.Lock()
+
+    def submit(self, fn, /, *args, **kwargs):
+        future = super().submit(fn, *args, **kwargs)
+        with self._lock:
+            self._futures.append(future)
+        return future
+
+    def wait_idle(self, timeout: float = 15.0) -> None:
+        """Block until every submitted listener has finished (and any it submitted)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                pending = [f for f in self._futures if not f.done()]
+            if not pending:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{len(pending)} listener(s) still running after {timeout}s")
+            time.sleep(0.005)
+
+
+@dataclass
+class Response:
+    """What the WSGI app answered."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes = b""
+
+    def json(self) -> Any:
+        """The body parsed as JSON."""
+        return json.loads(self.body) if self.body else None
+
+
+@dataclass
+class Bot:
+    """The real app on a real database, talking to the stand-in."""
+
+    deps: Deps
+    standin: SlackStandIn
+    secret: str
+    executor: TrackingExecutor = field(default_factory=TrackingExecutor)
+
+    def __post_init__(self) -> None:
+        self.app = build_app(self.deps, listener_executor=self.executor)
+        self.wsgi = make_wsgi_app(bolt_app=self.app, engine=self.deps.engine)
+        self._responses = 0
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: str = "",
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """Call the WSGI app in-process with the given raw request."""
+        data = body.encode()
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": "localhost",
+            "SERVER_PORT": "3000",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(data),
+            "CONTENT_LENGTH": str(len(data)),
+        }
+        for name, value in (headers or {}).items():
+            key = name.upper().replace("-", "_")
+            environ[key if key in {"CONTENT_TYPE"} else f"HTTP_{key}"] = value
+        captured: dict[str, Any] = {}
+
+        def start_response(status: str, response_headers: list[tuple[str, str]], *_: Any) -> None:
+            captured["status"] = int(status.split(maxsplit=1)[0])
+            captured["headers"] = {k.lower(): v for k, v in response_headers}
+
+        chunks = self.wsgi(environ, start_response)
+        payload = b"".join(chunks)
+        return Response(captured["status"], captured["headers"], payload)
+
+    def sign(self, body: str, *, timestamp: int | None = None, json_body: bool = False):
+        """Slack's signature headers for this body."""
+        content_type = "application/json" if json_body else "application/x-www-form-urlencoded"
+        return sign_request(body, self.secret, timestamp=timestamp, content_type=content_type)
+
+    def post_signed(
+        self, body: str, *, json_body: bool = False, timestamp: int | None = None, **extra: str
+    ) -> Response:
+        """POST to /slack/events with a valid Slack signature."""
+        headers = self.sign(body, timestamp=timestamp, json_body=json_body)
+        headers.update(extra)
+        return self.request("POST", "/slack/events", body, headers)
+
+    def command(
+        self, text: str = "", *, user: str = "U0ALICE", channel: str = "C0GENERAL"
+    ) -> Response:
+        """Type `/aar <text>` in a channel; waits for the listener to finish."""
+        self._responses += 1
+        body = payloads.slash_command(
+            text=text,
+            user_id=user,
+            channel_id=channel,
+            response_url=self.standin.response_url(f"cmd{self._responses}"),
+            trigger_id=f"trigger-{self._responses}",
+        )
+        response = self.post_signed(body)
+        self.settle()
+        return response
+
+    def event(self, event: dict[str, Any], *, event_id: str | None = None, **headers: str):
+        """Deliver an Events API event; waits for the listener to finish."""
+        response = self.post_signed(
+            payloads.event_callback(event, event_id=event_id), json_body=True, **headers
+        )
+        self.settle()
+        return response
+
+    def settle(self) -> None:
+        """Wait until background listener work is done."""
+        self.executor.wait_idle()
