@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import io
+import json
+import re
 import sys
 from collections.abc import Sequence
+from datetime import UTC, date, datetime, time
+from pathlib import Path
 
 from bot.settings import Settings, SettingsError, load_settings
 
+EXIT_FAILURE = 1
 EXIT_USAGE = 2
+NO_TABLES = "the database has no aarbot tables; run aarbot db upgrade"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,7 +48,32 @@ def _parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply pending migrations").set_defaults(func=_db_upgrade)
     db_sub.add_parser("current", help="show the applied revision").set_defaults(func=_db_current)
+
+    export = sub.add_parser("export", help="print reviews with their answers and actions")
+    export.add_argument(
+        "--format",
+        required=True,
+        choices=["json"],
+        help="output format: json (md and csv come later)",
+    )
+    export.add_argument("--review", type=int, metavar="ID", help="only the review with this id")
+    export.add_argument(
+        "--since",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="only reviews created on or after this day (UTC)",
+    )
+    export.set_defaults(func=_export)
     return parser
+
+
+def _day(value: str) -> date:
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2024-05-31")
 
 
 def _engine(settings: Settings):
@@ -91,6 +123,54 @@ def _db_current(_args: argparse.Namespace, settings: Settings) -> int:
     state = "up to date" if current == head else f"behind: head is {head}"
     print(f"database at revision {current or 'none'} ({state})")
     return 0
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.db import current_revision, head_revision, ping, session_scope
+    from storage.export import export_reviews
+
+    engine = _engine(settings)
+    try:
+        # Connecting to SQLite creates the file; an export must not leave an empty database behind.
+        if _missing_sqlite_file(engine):
+            return _fail(NO_TABLES, EXIT_USAGE)
+        unreachable = ping(engine)
+        if unreachable:
+            return _fail(f"cannot reach the database: {unreachable}", EXIT_FAILURE)
+        current, head = current_revision(engine), head_revision()
+        if current is None:
+            return _fail(NO_TABLES, EXIT_USAGE)
+        if current != head:
+            return _fail(
+                f"the database is at revision {current}, not {head} as this aarbot expects; "
+                "run aarbot db upgrade",
+                EXIT_USAGE,
+            )
+        since = datetime.combine(args.since, time.min, tzinfo=UTC) if args.since else None
+        with session_scope(engine) as session:
+            document = export_reviews(session=session, review_id=args.review, since=since)
+    except LookupError as err:
+        return _fail(str(err), EXIT_FAILURE)
+    finally:
+        engine.dispose()
+    # JSON is UTF-8 whatever the locale (a redirected stdout on Windows would be cp1252).
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(encoding="utf-8")
+    print(json.dumps(document, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _missing_sqlite_file(engine) -> bool:
+    url = engine.url
+    path = url.database or ""
+    if url.get_backend_name() != "sqlite" or path in ("", ":memory:") or path.startswith("file:"):
+        return False
+    return not Path(path).exists()
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"aarbot: {message}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

@@ -9,13 +9,23 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from bot.settings import Settings
+from flows.templates import Template, TemplateCatalog, builtin_templates, load_templates
 from storage.types import utcnow
+
+
+def _builtin_catalog() -> TemplateCatalog:
+    return load_templates(None)
 
 
 @dataclass(frozen=True)
 class Deps:
-    """The settings, the database engine and the clock (tests replace the clock)."""
+    """The settings, the database engine, the templates and the clock (tests replace it)."""
 
     settings: Settings
     engine: Engine
+    templates: TemplateCatalog = field(default_factory=_builtin_catalog)
     clock: Callable[[], datetime] = field(default=utcnow)
+
+    def template(self, key: str) -> Template:
+        """The template a review was started from; a removed team template falls back to miss."""
+        return self.templates.templates.get(key) or builtin_templates()["miss"]

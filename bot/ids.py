@@ -13,3 +13,54 @@ class Shortcut(StrEnum):
 
     START = "aar_start"
     START_FROM_MESSAGE = "aar_start_from_message"
+
+
+class View(StrEnum):
+    """callback_id of our modals."""
+
+    START = "aar_start_modal"
+    ANSWER = "aar_answer_modal"
+    ADD_ACTION = "aar_action_modal"
+    PERSPECTIVE = "aar_perspective_modal"
+
+
+class Act(StrEnum):
+    """action_id of buttons and selects in messages."""
+
+    ANSWER = "aar_answer"
+    NEXT = "aar_next"
+    BACK = "aar_back"
+    GAP_TYPE = "aar_gap_type"
+    ADD_ACTION = "aar_add_action"
+    CLOSE = "aar_close"
+    REOPEN = "aar_reopen"
+    START_DISCUSSION = "aar_start_discussion"
+    GIVE_PERSPECTIVE = "aar_give_perspective"
+    OPEN_LINK = "aar_open_link"
+
+
+class Block(StrEnum):
+    """block_id (and the action_id inside) of modal inputs, read back from state.values."""
+
+    TITLE = "title"
+    TEMPLATE = "template"
+    CHANNEL = "channel"
+    WHAT_HAPPENED = "what_happened"
+    PARTICIPANTS = "participants"
+    OPTIONS = "options"
+    ANSWER = "answer"
+    WHAT = "what"
+    OWNER = "owner"
+    REVIEW_DATE = "review_date"
+    CRITERION = "criterion"
+    KIND = "kind"
+    CONTROLS = "controls"
+    GAP = "gap"
+
+
+class Option(StrEnum):
+    """Values of the start modal's checkboxes."""
+
+    CONFIDENTIAL = "confidential"
+    PERSPECTIVES = "perspectives"
+    ATTRIBUTED = "attributed"

@@ -30,7 +30,7 @@ def with_session(listener: Callable[..., Any]) -> Callable[..., Any]:
     signature = inspect.signature(listener)
     own = [p for name, p in signature.parameters.items() if name not in {"session", "deps"}]
     if "context" not in signature.parameters:
-        own.append(inspect.Parameter("context", inspect.Parameter.KEYWORD_ONLY))
+        own.append(inspect.Parameter("context", inspect.Parameter.POSITIONAL_OR_KEYWORD))
     wants_deps = "deps" in signature.parameters
     wants_context = "context" in signature.parameters
 
@@ -43,6 +43,8 @@ def with_session(listener: Callable[..., Any]) -> Callable[..., Any]:
         with session_scope(deps.engine) as session:
             return listener(session=session, **kwargs)
 
-    # Bolt injects arguments by the names in the signature it sees.
+    # Bolt injects arguments by the names it finds through inspect.unwrap, so it must see
+    # this wrapper's own signature (without `session`), not the wrapped function's.
+    del run.__wrapped__
     run.__signature__ = signature.replace(parameters=own)  # type: ignore[attr-defined]
     return run

@@ -1,7 +1,19 @@
-"""Actions listeners."""
+"""Button and select listeners."""
 
 from slack_bolt import App
 
+from bot.ids import Act
+from bot.listeners.actions import review
+
 
 def register(app: App) -> None:
-    """Attach the actions listeners."""
+    """Attach the interactive component listeners."""
+    app.action(Act.ANSWER)(review.open_answer)
+    app.action(Act.NEXT)(review.next_question)
+    app.action(Act.BACK)(review.previous_question)
+    app.action(Act.GAP_TYPE)(review.choose_gap)
+    app.action(Act.ADD_ACTION)(review.open_add_action)
+    app.action(Act.CLOSE)(review.close_review)
+    app.action(Act.REOPEN)(review.reopen_review)
+    app.action(Act.START_DISCUSSION)(review.start_discussion)
+    app.action(Act.GIVE_PERSPECTIVE)(review.open_perspective)

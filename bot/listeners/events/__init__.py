@@ -1,7 +1,12 @@
-"""Events listeners."""
+"""Events API listeners."""
 
 from slack_bolt import App
 
+from bot.listeners.events.membership import on_member_joined
+from bot.listeners.events.messages import on_message
+
 
 def register(app: App) -> None:
-    """Attach the events listeners."""
+    """Attach the event listeners."""
+    app.event("message")(on_message)
+    app.event("member_joined_channel")(on_member_joined)

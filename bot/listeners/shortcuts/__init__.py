@@ -1,7 +1,12 @@
-"""Shortcuts listeners."""
+"""Shortcut listeners."""
 
 from slack_bolt import App
 
+from bot.ids import Shortcut
+from bot.listeners.shortcuts.start import start_anywhere, start_from_message
+
 
 def register(app: App) -> None:
-    """Attach the shortcuts listeners."""
+    """Attach the shortcut listeners."""
+    app.shortcut(Shortcut.START)(start_anywhere)
+    app.shortcut(Shortcut.START_FROM_MESSAGE)(start_from_message)

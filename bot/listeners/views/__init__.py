@@ -1,7 +1,17 @@
-"""Views listeners."""
+"""Modal submission listeners."""
 
 from slack_bolt import App
 
+from bot.ids import View
+from bot.listeners.views.action import submit_action
+from bot.listeners.views.answer import submit_answer
+from bot.listeners.views.perspective import submit_perspective
+from bot.listeners.views.start import submit_start
+
 
 def register(app: App) -> None:
-    """Attach the views listeners."""
+    """Attach the modal listeners."""
+    app.view(View.START)(submit_start)
+    app.view(View.ANSWER)(submit_answer)
+    app.view(View.ADD_ACTION)(submit_action)
+    app.view(View.PERSPECTIVE)(submit_perspective)

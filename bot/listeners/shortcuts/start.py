@@ -1,0 +1,42 @@
+"""The shortcuts: "Start a review" anywhere, and "Review this message" on a message."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks.modals import metadata, start_modal
+from bot.deps import Deps
+from bot.listeners.session import deps_of
+
+
+def start_anywhere(ack: Ack, shortcut: dict, client: WebClient, context: BoltContext) -> None:
+    """Global shortcut: the start modal, with a channel picker."""
+    ack()
+    deps: Deps = deps_of(context)
+    view = start_modal(templates=deps.templates.templates, meta=metadata(), ask_channel=True)
+    client.views_open(trigger_id=shortcut["trigger_id"], view=view)
+
+
+def start_from_message(ack: Ack, shortcut: dict, client: WebClient, context: BoltContext) -> None:
+    """Message shortcut: the start modal with "what happened" taken from the message."""
+    ack()
+    deps: Deps = deps_of(context)
+    channel = shortcut["channel"]["id"]
+    message = shortcut.get("message") or {}
+    text = message.get("text") or ""
+    try:
+        link = client.chat_getPermalink(channel=channel, message_ts=message["ts"])["permalink"]
+    except SlackApiError:
+        link = None  # a private channel the app is not in yet: no link until it is invited
+    note = f"From <@{message.get('user')}>'s message" + (f" · <{link}|open it>" if link else "")
+    first_line = text.strip().splitlines()[0] if text.strip() else ""
+    view = start_modal(
+        templates=deps.templates.templates,
+        meta=metadata(channel=channel, response_url=shortcut.get("response_url"), source=link),
+        title=first_line[:80],
+        what_happened=text,
+        source_note=note,
+    )
+    client.views_open(trigger_id=shortcut["trigger_id"], view=view)

@@ -1,0 +1,50 @@
+"""The Answer modal's submission."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot import posting
+from bot.blocks.review import coaching_note, modal_answer
+from bot.deps import Deps
+from bot.ids import Block
+from bot.listeners.session import with_session
+from bot.listeners.views import values
+from flows import review as rules
+from storage import reviews as store
+
+
+@with_session
+def submit_answer(
+    ack: Ack, body: dict, view: dict, client: WebClient, session: Session, deps: Deps
+) -> None:
+    """Store a longer answer, post it in the thread, and coach blaming wording."""
+    text = values.text(view, Block.ANSWER)
+    if not text.strip():
+        ack(response_action="errors", errors={Block.ANSWER: "Write an answer, or press Cancel."})
+        return
+    meta = values.meta(view)
+    review = store.get_review(session=session, review_id=int(meta["review"]))
+    if review is None:
+        ack(response_action="errors", errors={Block.ANSWER: "That review no longer exists."})
+        return
+    user_id = body["user"]["id"]
+    try:
+        recorded = rules.record_modal_answer(
+            session=session,
+            review=review,
+            template=deps.template(review.template),
+            question_key=meta.get("question", ""),
+            author_id=user_id,
+            text=text,
+        )
+    except rules.ReviewError as refusal:
+        ack(response_action="errors", errors={Block.ANSWER: str(refusal)})
+        return
+    ack()
+    posting.post_to_thread(client, review, *modal_answer(recorded))
+    if recorded.blame:
+        posting.tell(client, review, user_id, coaching_note(recorded.blame))
+    posting.refresh(client, session, deps, review)

@@ -1,0 +1,48 @@
+"""The private perspective modal's submission."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot import posting
+from bot.deps import Deps
+from bot.listeners.session import with_session
+from bot.listeners.views import values
+from flows import perspectives
+from flows.review import ReviewError
+from storage import reviews as store
+
+
+@with_session
+def submit_perspective(
+    ack: Ack, body: dict, view: dict, client: WebClient, session: Session, deps: Deps
+) -> None:
+    """Store one person's private answers and update the count on the review message."""
+    review = store.get_review(session=session, review_id=int(values.meta(view)["review"]))
+    template = deps.template(review.template) if review else None
+    questions = perspectives.questions(template) if template else []
+    first = f"q_{questions[0].key}" if questions else "q_"
+    if review is None or template is None:
+        ack(response_action="errors", errors={first: "That review no longer exists."})
+        return
+    texts = {q.key: values.text(view, f"q_{q.key}") for q in questions}
+    try:
+        count = perspectives.record(
+            session=session,
+            review=review,
+            template=template,
+            user_id=body["user"]["id"],
+            texts=texts,
+        )
+    except ReviewError as refusal:
+        ack(response_action="errors", errors={first: str(refusal)})
+        return
+    ack()
+    client.chat_postMessage(
+        channel=body["user"]["id"],
+        text=f"Thanks, your {count} answer(s) are saved privately. The group sees them when "
+        "the discussion starts.",
+    )
+    posting.refresh(client, session, deps, review)

@@ -1,0 +1,47 @@
+"""Who someone is, from users.info, cached in the database for a day."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot.deps import Deps
+from flows.actions import Owner
+from storage.people import cached_user, remember_user
+
+FRESH_FOR = timedelta(days=1)
+
+
+def lookup(
+    *, client: WebClient, session: Session, deps: Deps, team_id: str, user_id: str
+) -> Owner | None:
+    """The person's bot/deactivated flags and time zone; None if Slack does not know them."""
+    now = deps.clock()
+    row = cached_user(
+        session=session, team_id=team_id, user_id=user_id, fresh_after=now - FRESH_FOR
+    )
+    if row is None:
+        try:
+            user = client.users_info(user=user_id)["user"]
+        except SlackApiError as err:
+            if err.response.get("error") == "user_not_found":
+                return None
+            raise
+        row = remember_user(
+            session=session,
+            team_id=team_id,
+            user_id=user_id,
+            tz=user.get("tz"),
+            is_bot=bool(user.get("is_bot")) or user_id == "USLACKBOT",
+            deleted=bool(user.get("deleted")),
+            fetched_at=now,
+        )
+    return Owner(
+        user_id=user_id,
+        is_bot=row.is_bot,
+        deleted=row.deleted,
+        tz=row.tz or deps.settings.default_tz,
+    )

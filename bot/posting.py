@@ -1,0 +1,109 @@
+"""Putting a review into Slack and keeping its message current (shared by the listeners)."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot.blocks import review as render
+from bot.deps import Deps
+from flows import perspectives
+from flows import review as rules
+from storage import reviews as store
+from storage.models import Review, Stage
+
+log = logging.getLogger("aarbot.posting")
+
+
+def can_post_in(client: WebClient, channel_id: str) -> bool:
+    """Make sure the app is in the channel: join a public one; False for a private one."""
+    try:
+        info = client.conversations_info(channel=channel_id)["channel"]
+    except SlackApiError as err:
+        # Slack hides private channels the app is not in: that is "not invited yet".
+        if err.response.get("error") == "channel_not_found":
+            return False
+        raise
+    if info.get("is_member") or info.get("is_im"):
+        return True
+    if info.get("is_private"):
+        return False
+    client.conversations_join(channel=channel_id)
+    return True
+
+
+def review_view(session: Session, deps: Deps, review: Review) -> render.ReviewView:
+    """Gather what the review message shows."""
+    people = store.participants(session=session, review_id=review.id)
+    return render.ReviewView(
+        review=review,
+        template=deps.template(review.template),
+        participant_ids=[p.user_id for p in people],
+        answer_counts=store.answer_counts(session=session, review_id=review.id),
+        actions=store.actions(session=session, review_id=review.id),
+        perspectives=perspectives.progress(session=session, review=review)
+        if review.collect_perspectives
+        else None,
+    )
+
+
+def refresh(client: WebClient, session: Session, deps: Deps, review: Review) -> None:
+    """Update the review message (chat.update) to show the current state."""
+    if not review.message_ts:
+        return
+    session.flush()
+    text, blocks = render.review_message(review_view(session, deps, review))
+    client.chat_update(channel=review.channel_id, ts=review.message_ts, text=text, blocks=blocks)
+
+
+def post_to_thread(client: WebClient, review: Review, text: str, blocks: list) -> str:
+    """Post into the review's thread; return the message ts."""
+    response = client.chat_postMessage(
+        channel=review.channel_id, thread_ts=review.thread_ts, text=text, blocks=blocks
+    )
+    return response["ts"]
+
+
+def post_question(client: WebClient, deps: Deps, review: Review) -> None:
+    """Post the current question in the thread."""
+    template = deps.template(review.template)
+    question = rules.current_question(review, template)
+    text, blocks = render.question_message(review, template, question)
+    post_to_thread(client, review, text, blocks)
+
+
+def post_review(client: WebClient, session: Session, deps: Deps, review: Review) -> None:
+    """Post the review message, then the first question or the private-perspective DMs."""
+    view = review_view(session, deps, review)
+    text, blocks = render.review_message(view)
+    posted = client.chat_postMessage(channel=review.channel_id, text=text, blocks=blocks)
+    permalink = client.chat_getPermalink(channel=review.channel_id, message_ts=posted["ts"])
+    rules.mark_posted(review, message_ts=posted["ts"], permalink=permalink.get("permalink"))
+    session.flush()
+    if review.stage == Stage.PERSPECTIVES:
+        invite_perspectives(client, session, review)
+    else:
+        post_question(client, deps, review)
+    refresh(client, session, deps, review)
+
+
+def invite_perspectives(client: WebClient, session: Session, review: Review) -> None:
+    """DM every participant a button to answer privately."""
+    text, blocks = render.perspective_dm(review)
+    for person in store.participants(session=session, review_id=review.id):
+        try:
+            dm = client.conversations_open(users=person.user_id)["channel"]["id"]
+            client.chat_postMessage(channel=dm, text=text, blocks=blocks)
+        except SlackApiError as err:
+            # A deactivated or bot participant cannot be DMed; the others still are.
+            log.warning("could not DM %s: %s", person.user_id, err.response.get("error"))
+
+
+def tell(client: WebClient, review: Review, user_id: str, text: str) -> None:
+    """An ephemeral note to one person in the review's thread."""
+    client.chat_postEphemeral(
+        channel=review.channel_id, user=user_id, text=text, thread_ts=review.thread_ts
+    )

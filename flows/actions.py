@@ -1,0 +1,117 @@
+"""Corrective actions: the rules for a valid one, and recording it with its specificity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session
+
+from flows.specificity import Specificity, score_action
+from storage import reviews as store
+from storage.models import Action, Review
+
+WHAT_LIMIT = 300
+CRITERION_LIMIT = 300
+HORIZON_DAYS = 365
+KINDS = {
+    "fix": "Fix",
+    "experiment": "Experiment",
+    "checklist": "Checklist or template change",
+    "practice": "Practice to keep",
+}
+
+
+@dataclass(frozen=True)
+class Owner:
+    """What Slack says about the person picked as owner."""
+
+    user_id: str
+    is_bot: bool
+    deleted: bool
+    tz: str
+
+
+@dataclass(frozen=True)
+class ActionDraft:
+    """An action as typed in the modal, before it is checked."""
+
+    what: str
+    owner_id: str | None
+    review_date: date | None
+    success_criterion: str
+    kind: str
+
+
+def owner_today(owner: Owner, now: datetime) -> date:
+    """Today's date where the owner is."""
+    try:
+        return now.astimezone(ZoneInfo(owner.tz)).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        return now.date()
+
+
+def validate(draft: ActionDraft, owner: Owner | None, *, now: datetime) -> dict[str, str]:
+    """Problems by field ("what", "owner", "review_date", "criterion", "kind"); empty if fine."""
+    errors: dict[str, str] = {}
+    what = draft.what.strip()
+    if not what:
+        errors["what"] = "Say what will be done, starting with a verb."
+    elif len(what) > WHAT_LIMIT:
+        errors["what"] = f"Keep it under {WHAT_LIMIT} characters (it is {len(what)})."
+    if owner is None:
+        errors["owner"] = "Pick the one person who owns this action."
+    elif owner.is_bot:
+        errors["owner"] = "A bot can't own an action. Pick a person."
+    elif owner.deleted:
+        errors["owner"] = "That person's account is deactivated. Pick someone active."
+    if draft.review_date is None:
+        errors["review_date"] = "Pick the date to check whether it worked."
+    elif owner is not None:
+        today = owner_today(owner, now)
+        if draft.review_date < today:
+            errors["review_date"] = (
+                f"That date has passed for the owner (it is {today:%a %-d %b} where they are)."
+            )
+        elif draft.review_date > today + timedelta(days=HORIZON_DAYS):
+            errors["review_date"] = "Pick a date within a year, so the check really happens."
+    criterion = draft.success_criterion.strip()
+    if not criterion:
+        errors["criterion"] = 'How will we know it worked? e.g. "no failed deploys for 30 days".'
+    elif len(criterion) > CRITERION_LIMIT:
+        errors["criterion"] = (
+            f"Keep it under {CRITERION_LIMIT} characters (it is {len(criterion)})."
+        )
+    if draft.kind not in KINDS:
+        errors["kind"] = "Pick what kind of action this is."
+    return errors
+
+
+def add(
+    *, session: Session, review: Review, draft: ActionDraft, owner: Owner, created_by: str
+) -> tuple[Action, Specificity]:
+    """Record a checked action with its specificity score."""
+    specificity = score_action(
+        what=draft.what,
+        success_criterion=draft.success_criterion,
+        owner_is_person=not owner.is_bot and not owner.deleted,
+        review_date=draft.review_date,
+    )
+    if draft.review_date is None:
+        raise ValueError("an action needs a review date; validate() first")
+    action = store.add_action(
+        session=session,
+        review_id=review.id,
+        what=draft.what.strip(),
+        owner_id=owner.user_id,
+        owner_tz=owner.tz,
+        review_date=draft.review_date,
+        success_criterion=draft.success_criterion.strip(),
+        kind=draft.kind,
+        specificity=specificity.score,
+        created_by=created_by,
+    )
+    store.add_participant(session=session, review_id=review.id, user_id=owner.user_id)
+    store.touch(review)
+    return action, specificity
