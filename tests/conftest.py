@@ -14,9 +14,9 @@ from sqlmodel import Session
 from bot.deps import Deps
 from bot.settings import Settings
 from bot.standin import SlackStandIn
+from bot.standin.driver import Bot
 from storage.db import make_engine
 from tests.database import TestDatabases
-from tests.harness import Bot
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REQUIRED_ARGS = SHARED / "slack" / "slack_web_openapi_v2.required_args.json"

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from bot.standin import payloads
-from tests.harness import Bot
+from bot.standin.driver import Bot
 
 
 def _last_response(bot: Bot) -> dict:

@@ -1,4 +1,4 @@
-"""Drives the real WSGI app (Bolt inside) with signed requests, as Slack would."""
+"""Drives the real WSGI app (Bolt inside) with signed requests, as Slack would: tests and demo."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from typing import Any
 
 from bot.app import build_app
 from bot.deps import Deps
-from bot.standin import SlackStandIn, payloads, sign_request
+from bot.standin import payloads
+from bot.standin.server import SlackStandIn
+from bot.standin.signing import sign_request
 from bot.web import make_wsgi_app
 
 
@@ -143,3 +145,68 @@ class Bot:
     def settle(self) -> None:
         """Wait until background listener work is done."""
         self.executor.wait_idle()
+
+    def _response_url(self, user: str, channel: str | None) -> str:
+        self._responses += 1
+        return self.standin.response_url(f"r{self._responses}", channel=channel, user=user)
+
+    def click(
+        self,
+        action_id: str,
+        *,
+        value: str | None = None,
+        user: str = "U0ALICE",
+        channel: str | None = None,
+        message_ts: str | None = None,
+        selected_option: str | None = None,
+        block_id: str = "b",
+    ) -> Response:
+        """Click a button (or pick an option) in a message; waits for the listener."""
+        option = {"value": selected_option, "text": {"type": "plain_text", "text": "x"}}
+        body = payloads.block_actions(
+            user_id=user,
+            action_id=action_id,
+            value=value,
+            block_id=block_id,
+            channel_id=channel,
+            message_ts=message_ts,
+            selected_option=option if selected_option else None,
+            trigger_id=payloads.new_trigger_id(),
+            response_url=self._response_url(user, channel),
+        )
+        response = self.post_signed(body)
+        self.settle()
+        return response
+
+    def submit(
+        self, view: dict[str, Any], values: dict[str, Any], *, user: str = "U0ALICE"
+    ) -> Response:
+        """Submit an opened modal with these state.values; waits for the listener."""
+        body = payloads.view_submission(
+            user_id=user,
+            callback_id=view["callback_id"],
+            values=values,
+            private_metadata=view.get("private_metadata", ""),
+            view_id=view.get("id"),
+        )
+        response = self.post_signed(body)
+        self.settle()
+        return response
+
+    def reply(
+        self, text: str, *, user: str, channel: str, thread_ts: str, event_id: str | None = None
+    ) -> dict[str, Any]:
+        """A person replies in a thread: the message lands in Slack, then its event reaches us."""
+        message = self.standin.add_message(channel, user, text, thread_ts=thread_ts)
+        event = payloads.message_event(
+            channel=channel, user=user, text=text, ts=message["ts"], thread_ts=thread_ts
+        )
+        self.event(event, event_id=event_id)
+        return message
+
+    def last_view(self) -> dict[str, Any]:
+        """The modal most recently opened by the app."""
+        views = self.standin.open_views
+        if not views:
+            raise AssertionError("the app opened no modal")
+        return views[-1]

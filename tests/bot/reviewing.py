@@ -1,0 +1,96 @@
+"""Steps of a review as a person takes them in Slack, for the wiring tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from bot.ids import Act, Block
+from bot.standin import payloads as p
+from bot.standin.driver import Bot
+
+
+def start_values(
+    *,
+    title: str,
+    template: str = "miss",
+    what: str = "",
+    participants: tuple[str, ...] = (),
+    options: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """state.values of a filled-in start modal."""
+    return {
+        Block.TITLE: {Block.TITLE: p.text_value(title)},
+        Block.TEMPLATE: {Block.TEMPLATE: p.option_value(template)},
+        Block.WHAT_HAPPENED: {Block.WHAT_HAPPENED: p.text_value(what or None)},
+        Block.PARTICIPANTS: {Block.PARTICIPANTS: p.users_value(list(participants))},
+        Block.OPTIONS: {Block.OPTIONS: p.checkboxes_value(list(options))},
+    }
+
+
+def start(
+    bot: Bot,
+    title: str = "Checkout outage after Friday deploy",
+    *,
+    user: str = "U0ALICE",
+    channel: str = "C0GENERAL",
+    **fields: Any,
+) -> dict[str, Any]:
+    """Type /aar, fill in the modal, submit; return the review message posted in the channel."""
+    bot.command(title, user=user, channel=channel)
+    response = bot.submit(bot.last_view(), start_values(title=title, **fields), user=user)
+    assert response.status == 200, response.body
+    assert not response.body or "errors" not in response.json(), response.body
+    roots = [m for m in bot.standin.messages(channel) if m.get("thread_ts") in (None, m["ts"])]
+    return roots[-1]
+
+
+def thread(bot: Bot, root: dict[str, Any], channel: str = "C0GENERAL") -> list[dict[str, Any]]:
+    """The review's thread replies (without the review message)."""
+    return bot.standin.thread(channel, root["ts"])[1:]
+
+
+def review_id(root: dict[str, Any]) -> str:
+    """The review id carried by the review message's buttons."""
+    for block in root["blocks"]:
+        for element in block.get("elements", []):
+            if element.get("value"):
+                return element["value"].split(":")[0]
+    raise AssertionError("no button on the review message")
+
+
+def click(bot: Bot, root: dict[str, Any], act: Act, *, user: str = "U0ALICE", **kw: Any):
+    """Click one of the review's buttons as `user`."""
+    return bot.click(
+        act,
+        value=kw.pop("value", review_id(root)),
+        user=user,
+        channel=kw.pop("channel", "C0GENERAL"),
+        message_ts=root["ts"],
+        **kw,
+    )
+
+
+def action_values(
+    *,
+    what: str = "Add a canary stage to the checkout deploy pipeline",
+    owner: str | None = "U0BOB",
+    review_date: date | None = None,
+    criterion: str = "Zero checkout incidents from deploys for 30 days",
+    kind: str = "fix",
+) -> dict[str, Any]:
+    """state.values of a filled-in Add action modal."""
+    when = review_date or datetime.now(UTC).date() + timedelta(days=14)
+    return {
+        Block.WHAT: {Block.WHAT: p.text_value(what)},
+        Block.OWNER: {Block.OWNER: p.user_value(owner)},
+        Block.REVIEW_DATE: {Block.REVIEW_DATE: p.date_value(when.isoformat())},
+        Block.CRITERION: {Block.CRITERION: p.text_value(criterion)},
+        Block.KIND: {Block.KIND: p.option_value(kind)},
+    }
+
+
+def add_action(bot: Bot, root: dict[str, Any], *, user: str = "U0ALICE", **fields: Any):
+    """Click Add action and submit the modal; return the submission's response."""
+    click(bot, root, Act.ADD_ACTION, user=user)
+    return bot.submit(bot.last_view(), action_values(**fields), user=user)
