@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,6 +12,8 @@ from sqlalchemy import Engine
 from bot.settings import Settings
 from flows.templates import Template, TemplateCatalog, builtin_templates, load_templates
 from storage.types import utcnow
+
+log = logging.getLogger("aarbot.templates")
 
 
 def _builtin_catalog() -> TemplateCatalog:
@@ -25,6 +28,14 @@ class Deps:
     engine: Engine
     templates: TemplateCatalog = field(default_factory=_builtin_catalog)
     clock: Callable[[], datetime] = field(default=utcnow)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, engine: Engine) -> Deps:
+        """Deps for a running process; a broken team template is logged, never fatal."""
+        catalog = load_templates(settings.templates_dir) if settings.templates_dir else None
+        for problem in catalog.errors if catalog else ():
+            log.error("template not loaded: %s", problem)
+        return cls(settings=settings, engine=engine, templates=catalog or _builtin_catalog())
 
     def template(self, key: str) -> Template:
         """The template a review was started from; a removed team template falls back to miss."""

@@ -1,0 +1,165 @@
+"""The review's rules over a real database: steering, moving, recording, closing."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlmodel import Session
+
+from flows import actions, review
+from flows.templates import builtin_templates
+from storage import reviews as store
+from storage.models import Stage
+
+MISS = builtin_templates()["miss"]
+SUCCESS = builtin_templates()["success"]
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+BOB = actions.Owner(user_id="U0BOB", is_bot=False, deleted=False, tz="America/New_York")
+
+
+def _started(session: Session, template=MISS, **kw):
+    r = review.start(
+        session=session,
+        template=template,
+        team_id="T1",
+        title="Outage",
+        channel_id="C1",
+        facilitator_id="U0ALICE",
+        participant_ids=["U0BOB"],
+        **kw,
+    )
+    review.mark_posted(r, message_ts="100.1", permalink=None)
+    return r
+
+
+def _action(session: Session, r, kind: str = "fix") -> None:
+    draft = actions.ActionDraft(
+        what="Add a canary stage",
+        owner_id="U0BOB",
+        review_date=date(2026, 12, 1),
+        success_criterion="zero failed deploys in 30 days",
+        kind=kind,
+    )
+    assert actions.validate(draft, BOB, now=NOW) == {}
+    actions.add(session=session, review=r, draft=draft, owner=BOB, created_by="U0ALICE")
+
+
+def test_what_happened_from_the_modal_is_the_first_answer_to_actual(session: Session) -> None:
+    r = _started(session, what_happened="Checkout broke at 16:00")
+    [answer] = store.answers(session=session, review_id=r.id)
+    assert (answer.question_key, answer.text, answer.source) == (
+        "actual",
+        "Checkout broke at 16:00",
+        "modal",
+    )
+
+
+def test_replies_go_to_the_current_question_and_move_with_it(session: Session) -> None:
+    r = _started(session)
+    review.record_reply(
+        session=session, review=r, template=MISS, author_id="U0BOB", text="Up", message_ts="1"
+    )
+    moved = review.move(
+        session=session, review=r, template=MISS, user_id="U0ALICE", leads=(), step=1
+    )
+    assert moved.closed.key == "expected"
+    assert [a.text for a in moved.closed_answers] == ["Up"]
+    assert moved.current.key == "actual"
+    review.record_reply(
+        session=session, review=r, template=MISS, author_id="U0BOB", text="Down", message_ts="2"
+    )
+    assert {a.question_key for a in store.answers(session=session, review_id=r.id)} == {
+        "expected",
+        "actual",
+    }
+
+
+def test_only_the_facilitator_or_a_lead_steers(session: Session) -> None:
+    r = _started(session)
+    with pytest.raises(review.ReviewError, match="facilitator"):
+        review.move(session=session, review=r, template=MISS, user_id="U0BOB", leads=(), step=1)
+    review.move(session=session, review=r, template=MISS, user_id="U0BOB", leads=("U0BOB",), step=1)
+    assert r.question_index == 1
+
+
+def test_moving_stops_at_both_ends(session: Session) -> None:
+    r = _started(session)
+    with pytest.raises(review.ReviewError, match="first question"):
+        review.move(session=session, review=r, template=MISS, user_id="U0ALICE", leads=(), step=-1)
+    for _ in range(len(MISS.questions) - 1):
+        review.move(session=session, review=r, template=MISS, user_id="U0ALICE", leads=(), step=1)
+    assert r.stage == Stage.DISCUSSION  # the lesson question comes after the actions
+    with pytest.raises(review.ReviewError, match="last question"):
+        review.move(session=session, review=r, template=MISS, user_id="U0ALICE", leads=(), step=1)
+
+
+def test_the_actions_question_puts_the_review_in_the_actions_stage(session: Session) -> None:
+    r = _started(session)
+    while review.current_question(r, MISS).key != "actions":
+        review.move(session=session, review=r, template=MISS, user_id="U0ALICE", leads=(), step=1)
+    assert r.stage == Stage.ACTIONS
+
+
+def test_closing_a_miss_needs_root_cause_gap_and_an_action(session: Session) -> None:
+    r = _started(session)
+    with pytest.raises(review.ReviewError) as refused:
+        review.close(session=session, review=r, template=MISS, user_id="U0ALICE", leads=())
+    message = str(refused.value)
+    assert "root cause" in message
+    assert "gap type" in message
+    assert "corrective action" in message
+    store.add_answer(
+        session=session,
+        review_id=r.id,
+        question_key="root_cause",
+        author_id="U0BOB",
+        text="No flag check",
+        source="thread",
+    )
+    r.gap_type = "process"
+    _action(session, r)
+    review.close(session=session, review=r, template=MISS, user_id="U0ALICE", leads=())
+    assert r.stage == Stage.CLOSED
+    assert r.closed_at is not None
+    review.reopen(review=r, user_id="U0ALICE", leads=())
+    assert r.stage == Stage.DISCUSSION
+
+
+def test_a_success_review_closes_with_a_practice_to_keep(session: Session) -> None:
+    r = _started(session, template=SUCCESS)
+    with pytest.raises(review.ReviewError, match="practice to keep"):
+        review.close(session=session, review=r, template=SUCCESS, user_id="U0ALICE", leads=())
+    _action(session, r, kind="practice")
+    review.close(session=session, review=r, template=SUCCESS, user_id="U0ALICE", leads=())
+    assert r.stage == Stage.CLOSED
+
+
+def test_closed_reviews_take_no_more_replies_and_a_retry_is_ignored(session: Session) -> None:
+    r = _started(session)
+    kw = {"session": session, "review": r, "template": MISS, "author_id": "U0BOB"}
+    assert review.record_reply(text="first", message_ts="5", **kw) is not None
+    assert review.record_reply(text="first", message_ts="5", **kw) is None
+    r.stage = Stage.CLOSED
+    assert review.record_reply(text="late", message_ts="6", **kw) is None
+    assert len(store.answers(session=session, review_id=r.id)) == 1
+
+
+@pytest.mark.parametrize(
+    ("owner_tz", "day", "ok"),
+    [
+        # 2026-11-21 12:00 UTC is still the 21st in New York and already the 21st in Tokyo.
+        ("America/New_York", date(2026, 11, 21), True),
+        ("America/New_York", date(2026, 11, 20), False),
+        ("Pacific/Kiritimati", date(2026, 11, 21), False),  # UTC+14: already the 22nd there
+        ("Pacific/Kiritimati", date(2026, 11, 22), True),
+        ("UTC", date(2027, 11, 21), True),
+        ("UTC", date(2027, 11, 22), False),
+    ],
+)
+def test_the_review_date_is_checked_in_the_owner_time_zone(
+    owner_tz: str, day: date, ok: bool
+) -> None:
+    owner = actions.Owner(user_id="U1", is_bot=False, deleted=False, tz=owner_tz)
+    draft = actions.ActionDraft("Add a check", "U1", day, "alert fires within 5 min", "fix")
+    assert ("review_date" not in actions.validate(draft, owner, now=NOW)) is ok
