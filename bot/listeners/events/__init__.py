@@ -2,6 +2,7 @@
 
 from slack_bolt import App
 
+from bot.listeners.events.home import on_home_opened
 from bot.listeners.events.membership import on_member_joined
 from bot.listeners.events.messages import on_message
 
@@ -10,3 +11,4 @@ def register(app: App) -> None:
     """Attach the event listeners."""
     app.event("message")(on_message)
     app.event("member_joined_channel")(on_member_joined)
+    app.event("app_home_opened")(on_home_opened)
