@@ -21,6 +21,9 @@ NO_TABLES = "the database has no aarbot tables; run aarbot db upgrade"
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run a subcommand; settings errors exit 2 with one line."""
     args = _parser().parse_args(argv)
+    if args.command == "demo":
+        # The demo builds its own settings: a real workspace's .env must not leak into it.
+        return _demo(args)
     try:
         settings = load_settings()
         return args.func(args, settings)
@@ -43,6 +46,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     run.add_argument("--no-scheduler", action="store_true", help="do not run scheduled jobs")
     run.set_defaults(func=_run)
+
+    demo = sub.add_parser(
+        "demo", help="run one review end to end against a local stand-in for Slack"
+    )
+    demo.add_argument(
+        "--keep-db",
+        metavar="PATH",
+        help="write the demo's SQLite database to PATH (a new file) instead of a temp dir",
+    )
 
     db = sub.add_parser("db", help="database migrations")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -94,7 +106,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     logs.configure(level=settings.log_level, fmt=settings.log_format)
     engine = _engine(settings)
     upgrade(engine)
-    deps = Deps(settings=settings, engine=engine)
+    deps = Deps.from_settings(settings, engine)
     serve(
         deps=deps,
         app=build_app(deps),
@@ -104,6 +116,15 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         scheduler=not args.no_scheduler,
     )
     return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    # The transcript has a few non-ASCII marks; never fail on a narrow console encoding.
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="replace")
+    return run_demo(out=sys.stdout, keep_db=args.keep_db)
 
 
 def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
