@@ -1,0 +1,201 @@
+"""Planned nudges: the database, not the scheduler, decides what is due and what was sent.
+
+A sweep claims due rows atomically with a lease (PostgreSQL adds FOR UPDATE SKIP LOCKED, so
+concurrent sweepers never wait on or take each other's rows), sends, then marks them sent
+only if it still holds the claim. A process that dies after claiming leaves a lease that
+expires, and the next sweep takes the row again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, update
+from sqlmodel import Session, col, select
+
+from storage.models import Action, Nudge, NudgeStatus, Review
+
+
+def _due(now: datetime):
+    waiting = and_(
+        Nudge.status == NudgeStatus.PENDING,
+        col(Nudge.due_at) <= now,
+        # a pending row may carry a "not before" from a failed attempt's backoff
+        or_(col(Nudge.lease_expires_at).is_(None), col(Nudge.lease_expires_at) <= now),
+    )
+    abandoned = and_(Nudge.status == NudgeStatus.CLAIMED, col(Nudge.lease_expires_at) <= now)
+    return or_(waiting, abandoned)
+
+
+def replace_plan(
+    *, session: Session, action_id: int, planned: Iterable[tuple[str, datetime]]
+) -> None:
+    """Make the action's pending nudges exactly `planned`; sent ones stay as history."""
+    wanted = set(planned)
+    existing = session.exec(select(Nudge).where(Nudge.action_id == action_id)).all()
+    have = {(n.kind, n.due_at): n for n in existing}
+    for key, nudge in have.items():
+        if nudge.status == NudgeStatus.PENDING and key not in wanted:
+            nudge.status = NudgeStatus.CANCELLED
+        elif nudge.status == NudgeStatus.CANCELLED and key in wanted:
+            nudge.status, nudge.attempts, nudge.lease_expires_at = NudgeStatus.PENDING, 0, None
+    for kind, due_at in wanted - have.keys():
+        session.add(Nudge(action_id=action_id, kind=kind, due_at=due_at))
+    session.flush()
+
+
+def cancel_pending(*, session: Session, action_id: int) -> int:
+    """Cancel whatever has not been sent for this action (done, dropped, rescheduled)."""
+    result = session.exec(
+        update(Nudge)
+        .where(
+            Nudge.action_id == action_id,
+            col(Nudge.status).in_([NudgeStatus.PENDING, NudgeStatus.CLAIMED]),
+        )
+        .values(status=NudgeStatus.CANCELLED)
+    )
+    return result.rowcount or 0
+
+
+def claim_due(
+    *, session: Session, now: datetime, worker: str, lease: timedelta, limit: int = 50
+) -> list[int]:
+    """Atomically claim up to `limit` due nudges for `worker`; return their ids."""
+    candidates = (
+        select(Nudge.id).where(_due(now)).order_by(col(Nudge.due_at), col(Nudge.id)).limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    claimed = session.exec(
+        update(Nudge)
+        .where(col(Nudge.id).in_(candidates.scalar_subquery()), _due(now))
+        .values(
+            status=NudgeStatus.CLAIMED,
+            claimed_by=worker,
+            lease_expires_at=now + lease,
+            attempts=Nudge.attempts + 1,
+        )
+        .returning(Nudge.id)
+    )
+    return sorted(claimed.scalars().all())
+
+
+def claimed_with_context(
+    *, session: Session, nudge_ids: Sequence[int]
+) -> list[tuple[Nudge, Action, Review]]:
+    """The claimed nudges with their actions and reviews, in due order."""
+    if not nudge_ids:
+        return []
+    rows = session.exec(
+        select(Nudge, Action, Review)
+        .join(Action, col(Action.id) == Nudge.action_id)
+        .join(Review, col(Review.id) == Action.review_id)
+        .where(col(Nudge.id).in_(nudge_ids))
+        .order_by(col(Nudge.due_at), col(Nudge.id))
+    ).all()
+    return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def _finish(session: Session, nudge_id: int, worker: str, **values: object) -> bool:
+    result = session.exec(
+        update(Nudge)
+        .where(
+            Nudge.id == nudge_id,
+            Nudge.status == NudgeStatus.CLAIMED,
+            Nudge.claimed_by == worker,
+        )
+        .values(**values)
+    )
+    return bool(result.rowcount)
+
+
+def mark_sent(
+    *, session: Session, nudge_id: int, worker: str, channel_id: str, ts: str, now: datetime
+) -> bool:
+    """Record the Slack ts of a sent nudge; False if this worker no longer held the claim."""
+    return _finish(
+        session,
+        nudge_id,
+        worker,
+        status=NudgeStatus.SENT,
+        channel_id=channel_id,
+        slack_ts=ts,
+        sent_at=now,
+        lease_expires_at=None,
+        last_error=None,
+    )
+
+
+def mark_cancelled(*, session: Session, nudge_id: int, worker: str) -> bool:
+    """Drop a claimed nudge whose action is no longer open."""
+    return _finish(session, nudge_id, worker, status=NudgeStatus.CANCELLED, lease_expires_at=None)
+
+
+def mark_attempt_failed(
+    *,
+    session: Session,
+    nudge_id: int,
+    worker: str,
+    error: str,
+    now: datetime,
+    retry_in: timedelta,
+    max_attempts: int,
+) -> str:
+    """Put a failed nudge back for a later retry, or mark it failed after the last attempt."""
+    nudge = session.get(Nudge, nudge_id)
+    if nudge is None:
+        return NudgeStatus.CANCELLED
+    final = nudge.attempts >= max_attempts
+    status = NudgeStatus.FAILED if final else NudgeStatus.PENDING
+    _finish(
+        session,
+        nudge_id,
+        worker,
+        status=status,
+        last_error=error[:500],
+        lease_expires_at=None if final else now + retry_in,
+    )
+    return status
+
+
+@dataclass(frozen=True)
+class NudgeStatusReport:
+    """What `aarbot nudges status` prints."""
+
+    counts: dict[str, int]
+    next_due: Nudge | None
+    failed: Sequence[Nudge]
+
+
+def status_report(*, session: Session, failed_limit: int = 20) -> NudgeStatusReport:
+    """Counts by status, the next pending nudge, and the failed ones with their errors."""
+    counts = dict(session.exec(select(Nudge.status, func.count()).group_by(Nudge.status)).all())
+    next_due = session.exec(
+        select(Nudge).where(Nudge.status == NudgeStatus.PENDING).order_by(col(Nudge.due_at))
+    ).first()
+    failed = session.exec(
+        select(Nudge)
+        .where(Nudge.status == NudgeStatus.FAILED)
+        .order_by(col(Nudge.due_at))
+        .limit(failed_limit)
+    ).all()
+    return NudgeStatusReport(counts=counts, next_due=next_due, failed=failed)
+
+
+def retry_failed(*, session: Session) -> int:
+    """Put every failed nudge back to pending with fresh attempts."""
+    result = session.exec(
+        update(Nudge)
+        .where(Nudge.status == NudgeStatus.FAILED)
+        .values(status=NudgeStatus.PENDING, attempts=0, lease_expires_at=None, claimed_by=None)
+    )
+    return result.rowcount or 0
+
+
+def nudges_of(*, session: Session, action_id: int) -> Sequence[Nudge]:
+    """An action's nudges, in due order."""
+    return session.exec(
+        select(Nudge).where(Nudge.action_id == action_id).order_by(col(Nudge.due_at))
+    ).all()
