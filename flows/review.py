@@ -275,11 +275,13 @@ def missing_for_close(
             if not review.gap_type:
                 missing.append("the gap type: skill, process, context or resources")
     has_actions = any(q.kind == QuestionKind.ACTIONS for q in template.questions)
-    if has_actions and not [a for a in actions if a.owner_id and a.review_date]:
-        if review.kind == "success":
+    owned = [a for a in actions if a.owner_id and a.review_date]
+    if has_actions and review.kind == "success":
+        # The message promises a practice to keep: a fix alone does not keep what worked.
+        if not [a for a in owned if a.kind == "practice"]:
             missing.append("at least one practice to keep, with an owner and a review date")
-        else:
-            missing.append("at least one corrective action with an owner and a review date")
+    elif has_actions and not owned:
+        missing.append("at least one corrective action with an owner and a review date")
     return missing
 
 

@@ -112,7 +112,7 @@ def review_message(view: ReviewView) -> tuple[str, list[Block]]:
         more = f"\n…and {len(view.actions) - 10} more" if len(view.actions) > 10 else ""
         blocks.append(_section(f"*Actions*\n{lines}{more}"))
     blocks.append(ActionsBlock(block_id=BlockId.CONTROLS, elements=_controls(review)))
-    text = f"After-action review: {review.title}"
+    text = f"After-action review: {escape(review.title)}"
     return text, blocks
 
 
@@ -212,7 +212,7 @@ def action_added(action: Action, specificity: Specificity) -> tuple[str, list[Bl
         blocks.append(
             ContextBlock(elements=[_md(clip(f"💡 Could be more specific:\n{hints}", 3000))])
         )
-    return f"New action: {action.what}", blocks
+    return f"New action: {escape(action.what)}", blocks
 
 
 def summary_message(summary: Summary) -> tuple[str, list[Block]]:
@@ -232,7 +232,7 @@ def summary_message(summary: Summary) -> tuple[str, list[Block]]:
     blocks.append(
         ContextBlock(elements=[_md(f"Closed by the facilitator <@{review.facilitator_id}>")])
     )
-    return f"Summary of the review: {review.title}", blocks
+    return f"Summary of the review: {escape(review.title)}", blocks
 
 
 def list_message(reviews: Sequence[Review], templates: dict[str, Template]) -> list[Block]:
