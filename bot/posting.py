@@ -77,6 +77,7 @@ def post_question(client: WebClient, deps: Deps, review: Review) -> None:
 
 def post_review(client: WebClient, session: Session, deps: Deps, review: Review) -> None:
     """Post the review message, then the first question or the private-perspective DMs."""
+    rules.begin(review)
     view = review_view(session, deps, review)
     text, blocks = render.review_message(view)
     posted = client.chat_postMessage(channel=review.channel_id, text=text, blocks=blocks)

@@ -115,14 +115,20 @@ def what_happened_question(template: Template) -> Question | None:
     )
 
 
+def begin(review: Review) -> None:
+    """Leave setup: private perspectives first if chosen, else straight to the discussion."""
+    if review.stage == Stage.SETUP:
+        review.stage = Stage.PERSPECTIVES if review.collect_perspectives else Stage.DISCUSSION
+        store.touch(review)
+
+
 def mark_posted(review: Review, *, message_ts: str, permalink: str | None) -> None:
     """The review message is in the channel: its thread is the review's home from now on."""
+    begin(review)
     review.message_ts = message_ts
     review.thread_ts = message_ts
     review.permalink = permalink
     review.draft_response_url = None
-    review.stage = Stage.PERSPECTIVES if review.collect_perspectives else Stage.DISCUSSION
-    store.touch(review)
 
 
 def record_reply(
@@ -237,10 +243,14 @@ def move(
     closed = current_question(review, template)
     review.question_index = target
     current = current_question(review, template)
-    review.stage = Stage.ACTIONS if current.kind == QuestionKind.ACTIONS else Stage.DISCUSSION
+    review.stage = _stage_for(current)
     store.touch(review)
     closed_answers = store.answers(session=session, review_id=review.id, question_key=closed.key)
     return Moved(closed=closed, closed_answers=closed_answers, current=current)
+
+
+def _stage_for(question: Question) -> Stage:
+    return Stage.ACTIONS if question.kind == QuestionKind.ACTIONS else Stage.DISCUSSION
 
 
 def _not_in_discussion(review: Review) -> str:
@@ -312,12 +322,12 @@ def close(
     store.touch(review)
 
 
-def reopen(*, review: Review, user_id: str, leads: Sequence[str]) -> None:
+def reopen(*, review: Review, template: Template, user_id: str, leads: Sequence[str]) -> None:
     """Reopen a closed review where it left off."""
     require_steer(review, user_id, leads, "reopen this review")
     if review.stage not in (Stage.CLOSED, Stage.SHARED):
         raise ReviewError("This review is still open.")
-    review.stage = Stage.DISCUSSION
+    review.stage = _stage_for(current_question(review, template))
     review.closed_at = None
     store.touch(review)
 

@@ -65,6 +65,11 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
     return ButtonElement(text=text, action_id=action_id, value=value, style=style)
 
 
+def count(n: int, noun: str) -> str:
+    """ "1 answer", "2 answers"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _mentions(user_ids: Sequence[str], limit: int = 20) -> str:
     shown = " ".join(f"<@{u}>" for u in user_ids[:limit])
     return shown + (f" and {len(user_ids) - limit} more" if len(user_ids) > limit else "")
@@ -85,12 +90,16 @@ def review_message(view: ReviewView) -> tuple[str, list[Block]]:
     review, template = view.review, view.template
     index = min(review.question_index, len(template.questions) - 1)
     answered = sum(view.answer_counts.values())
-    progress = f"Question {index + 1} of {len(template.questions)} · {answered} answers so far"
+    progress = (
+        f"Question {index + 1} of {len(template.questions)} · {count(answered, 'answer')} so far"
+    )
     if view.perspectives is not None and review.stage == Stage.PERSPECTIVES:
         done, total = view.perspectives
         progress = f"{done} of {total} have given their perspective privately"
     if review.stage in (Stage.CLOSED, Stage.SHARED):
-        progress = f"Closed with {answered} answers and {len(view.actions)} actions"
+        progress = (
+            f"Closed with {count(answered, 'answer')} and {count(len(view.actions), 'action')}"
+        )
     flags = " · 🔒 confidential" if review.confidential else ""
     details = (
         f"*{escape(template.name)}* · facilitated by <@{review.facilitator_id}>{flags}\n"
@@ -171,9 +180,15 @@ def reply_hint(question: Question) -> str:
     return "\nReply in this thread, or use *Answer* for a longer one."
 
 
-def digest_message(question: Question, answers: Sequence[Answer]) -> tuple[str, list[Block]]:
+def digest_message(
+    question: Question, answers: Sequence[Answer], actions: Sequence[Action] = ()
+) -> tuple[str, list[Block]]:
     """The short recap posted when the facilitator moves past a question."""
-    if not answers:
+    if question.kind == QuestionKind.ACTIONS and actions:
+        body = "\n".join(action_line(a) for a in actions[:10])
+        if len(actions) > 10:
+            body += f"\n…and {len(actions) - 10} more"
+    elif not answers:
         body = "_No answers._"
     else:
         body = "\n".join(f"• {escape(clip(a.text, 280))} (<@{a.author_id}>)" for a in answers[:15])

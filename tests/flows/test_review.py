@@ -99,6 +99,10 @@ def test_the_actions_question_puts_the_review_in_the_actions_stage(session: Sess
     while review.current_question(r, MISS).key != "actions":
         review.move(session=session, review=r, template=MISS, user_id="U0ALICE", leads=(), step=1)
     assert r.stage == Stage.ACTIONS
+    # Closed and reopened on the same question, it is back where it was.
+    r.stage = Stage.CLOSED
+    review.reopen(review=r, template=MISS, user_id="U0ALICE", leads=())
+    assert r.stage == Stage.ACTIONS
 
 
 def test_closing_a_miss_needs_root_cause_gap_and_an_action(session: Session) -> None:
@@ -122,7 +126,7 @@ def test_closing_a_miss_needs_root_cause_gap_and_an_action(session: Session) -> 
     review.close(session=session, review=r, template=MISS, user_id="U0ALICE", leads=())
     assert r.stage == Stage.CLOSED
     assert r.closed_at is not None
-    review.reopen(review=r, user_id="U0ALICE", leads=())
+    review.reopen(review=r, template=MISS, user_id="U0ALICE", leads=())
     assert r.stage == Stage.DISCUSSION
 
 

@@ -74,9 +74,9 @@ def _move(step: int):
             _refuse(respond, str(refusal))
             return
         if step > 0:
-            posting.post_to_thread(
-                client, review, *render.digest_message(moved.closed, moved.closed_answers)
-            )
+            actions = store.actions(session=session, review_id=review.id)
+            recap = render.digest_message(moved.closed, moved.closed_answers, actions)
+            posting.post_to_thread(client, review, *recap)
         posting.post_question(client, deps, review)
         posting.refresh(client, session, deps, review)
 
@@ -199,7 +199,12 @@ def reopen_review(
         return
     user_id = body["user"]["id"]
     try:
-        rules.reopen(review=review, user_id=user_id, leads=deps.settings.leads)
+        rules.reopen(
+            review=review,
+            template=deps.template(review.template),
+            user_id=user_id,
+            leads=deps.settings.leads,
+        )
     except rules.ReviewError as refusal:
         _refuse(respond, str(refusal))
         return
