@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
@@ -13,42 +16,49 @@ from bot.deps import Deps
 from bot.listeners.session import with_session
 from flows import perspectives, summary
 from flows import review as rules
-from flows.templates import GapType
+from flows.templates import GapType, Template
 from storage import reviews as store
 from storage.models import Review, Stage
 
 
-def _review(session: Session, action: dict) -> Review | None:
-    review_id = action.get("value") or action.get("block_id", "").removeprefix("q:")
-    return store.get_review(session=session, review_id=int(review_id.split(":")[0]))
+@dataclass(frozen=True)
+class Click:
+    """One click on a review's control, with everything a handler needs."""
+
+    review: Review
+    user_id: str
+    action: dict
+    trigger_id: str | None
+    client: WebClient
+    session: Session
+    deps: Deps
+
+    @property
+    def template(self) -> Template:
+        """The review's template."""
+        return self.deps.template(self.review.template)
+
+    @property
+    def leads(self) -> tuple[str, ...]:
+        """The configured leads."""
+        return self.deps.settings.leads
+
+    def refresh(self) -> None:
+        """Update the review message."""
+        posting.refresh(self.client, self.session, self.deps, self.review)
 
 
-def _refuse(respond: Respond, text: str) -> None:
-    respond(text=text, response_type="ephemeral", replace_original=False)
+def _review_id(action: dict) -> int:
+    # Buttons carry "<review id>[:<question key>]"; a select carries it in its block_id.
+    raw = action.get("value") or action.get("block_id", "").removeprefix("q:")
+    return int(raw.split(":")[0])
 
 
-@with_session
-def open_answer(
-    ack: Ack, action: dict, body: dict, client: WebClient, session: Session, deps: Deps
-) -> None:
-    """Answer button: a modal for a longer answer to that question."""
-    ack()
-    review_id, _, key = action["value"].partition(":")
-    review = store.get_review(session=session, review_id=int(review_id))
-    if review is None:
-        return
-    question = deps.template(review.template).question(key)
-    if question is None:
-        return
-    view = answer_modal(
-        question=question, review_title=review.title, meta=metadata(review=review.id, question=key)
-    )
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+def on_review(handler: Callable[[Click], None]) -> Callable[..., None]:
+    """Ack, load the review, run the handler; a refusal becomes an ephemeral to the clicker."""
 
-
-def _move(step: int):
     @with_session
-    def move(
+    def listener(
         ack: Ack,
         action: dict,
         body: dict,
@@ -58,218 +68,154 @@ def _move(step: int):
         deps: Deps,
     ) -> None:
         ack()
-        review = _review(session, action)
+        review = store.get_review(session=session, review_id=_review_id(action), for_update=True)
         if review is None:
+            respond(text="That review no longer exists.", response_type="ephemeral")
             return
+        click = Click(
+            review=review,
+            user_id=body["user"]["id"],
+            action=action,
+            trigger_id=body.get("trigger_id"),
+            client=client,
+            session=session,
+            deps=deps,
+        )
         try:
-            moved = rules.move(
-                session=session,
-                review=store.get_review(session=session, review_id=review.id, for_update=True),
-                template=deps.template(review.template),
-                user_id=body["user"]["id"],
-                leads=deps.settings.leads,
-                step=step,
-            )
+            handler(click)
         except rules.ReviewError as refusal:
-            _refuse(respond, str(refusal))
-            return
-        if step > 0:
-            actions = store.actions(session=session, review_id=review.id)
-            recap = render.digest_message(moved.closed, moved.closed_answers, actions)
-            posting.post_to_thread(client, review, *recap)
-        posting.post_question(client, deps, review)
-        posting.refresh(client, session, deps, review)
+            respond(text=str(refusal), response_type="ephemeral", replace_original=False)
 
-    move.__name__ = move.__qualname__ = "next_question" if step > 0 else "previous_question"
-    return move
+    listener.__name__ = listener.__qualname__ = handler.__name__
+    listener.__doc__ = handler.__doc__
+    return listener
 
 
-next_question = _move(1)
-previous_question = _move(-1)
+@on_review
+def open_answer(click: Click) -> None:
+    """Answer button: a modal for a longer answer to that question."""
+    key = click.action["value"].partition(":")[2]
+    question = click.template.question(key)
+    if question is None:
+        raise rules.ReviewError("That question is no longer part of this review.")
+    view = answer_modal(
+        question=question,
+        review_title=click.review.title,
+        meta=metadata(review=click.review.id, question=key),
+    )
+    click.client.views_open(trigger_id=click.trigger_id, view=view)
 
 
-@with_session
-def choose_gap(
-    ack: Ack,
-    action: dict,
-    body: dict,
-    client: WebClient,
-    respond: Respond,
-    session: Session,
-    deps: Deps,
-) -> None:
+def _move(click: Click, step: int) -> None:
+    moved = rules.move(
+        session=click.session,
+        review=click.review,
+        template=click.template,
+        user_id=click.user_id,
+        leads=click.leads,
+        step=step,
+    )
+    if step > 0:
+        actions = store.actions(session=click.session, review_id=click.review.id)
+        recap = render.digest_message(moved.closed, moved.closed_answers, actions)
+        posting.post_to_thread(click.client, click.review, *recap)
+    posting.post_question(click.client, click.deps, click.review)
+    click.refresh()
+
+
+@on_review
+def next_question(click: Click) -> None:
+    """Next question: recap the one closing, post the next."""
+    _move(click, 1)
+
+
+@on_review
+def previous_question(click: Click) -> None:
+    """Back: post the previous question again."""
+    _move(click, -1)
+
+
+@on_review
+def choose_gap(click: Click) -> None:
     """Gap type select on the root-cause question."""
-    ack()
-    review = _review(session, action)
-    if review is None:
-        return
-    gap = (action.get("selected_option") or {}).get("value", "")
-    user_id = body["user"]["id"]
-    try:
-        rules.set_gap_type(
-            review=review,
-            user_id=user_id,
-            leads=deps.settings.leads,
-            gap_type=gap,
-            allowed=[g.value for g in GapType],
-        )
-    except rules.ReviewError as refusal:
-        _refuse(respond, str(refusal))
-        return
+    gap = (click.action.get("selected_option") or {}).get("value", "")
+    rules.set_gap_type(
+        review=click.review,
+        user_id=click.user_id,
+        leads=click.leads,
+        gap_type=gap,
+        allowed=[g.value for g in GapType],
+    )
     label = render.GAP_LABELS[GapType(gap)]
-    posting.post_to_thread(
-        client,
-        review,
-        f"Gap type: {label}",
-        render.note(f"<@{user_id}> set the gap type: *{label}*"),
-    )
-    posting.refresh(client, session, deps, review)
+    said = render.note(f"<@{click.user_id}> set the gap type: *{label}*")
+    posting.post_to_thread(click.client, click.review, f"Gap type: {label}", said)
+    click.refresh()
 
 
-@with_session
-def open_add_action(
-    ack: Ack,
-    action: dict,
-    body: dict,
-    client: WebClient,
-    respond: Respond,
-    session: Session,
-) -> None:
+@on_review
+def open_add_action(click: Click) -> None:
     """Add action button: the action modal."""
-    ack()
-    review = _review(session, action)
-    if review is None:
-        return
-    if review.stage in (Stage.CLOSED, Stage.SHARED):
-        _refuse(respond, "This review is closed. Reopen it to add actions.")
-        return
+    if click.review.stage in (Stage.CLOSED, Stage.SHARED):
+        raise rules.ReviewError("This review is closed. Reopen it to add actions.")
     kinds = ["fix", "experiment", "checklist"]
-    if review.kind == "success":
+    if click.review.kind == "success":
         kinds.insert(0, "practice")
-    view = action_modal(meta=metadata(review=review.id), kinds=kinds)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    view = action_modal(meta=metadata(review=click.review.id), kinds=kinds)
+    click.client.views_open(trigger_id=click.trigger_id, view=view)
 
 
-@with_session
-def close_review(
-    ack: Ack,
-    action: dict,
-    body: dict,
-    client: WebClient,
-    respond: Respond,
-    session: Session,
-    deps: Deps,
-) -> None:
+@on_review
+def close_review(click: Click) -> None:
     """Close: check what is missing, then post the summary in the thread."""
-    ack()
-    review = _review(session, action)
-    if review is None:
-        return
-    template = deps.template(review.template)
-    try:
-        rules.close(
-            session=session,
-            review=review,
-            template=template,
-            user_id=body["user"]["id"],
-            leads=deps.settings.leads,
-        )
-    except rules.ReviewError as refusal:
-        _refuse(respond, str(refusal))
-        return
-    built = summary.build(session=session, review=review, template=template)
-    posting.post_to_thread(client, review, *render.summary_message(built))
-    posting.refresh(client, session, deps, review)
+    rules.close(
+        session=click.session,
+        review=click.review,
+        template=click.template,
+        user_id=click.user_id,
+        leads=click.leads,
+    )
+    built = summary.build(session=click.session, review=click.review, template=click.template)
+    posting.post_to_thread(click.client, click.review, *render.summary_message(built))
+    click.refresh()
 
 
-@with_session
-def reopen_review(
-    ack: Ack,
-    action: dict,
-    body: dict,
-    client: WebClient,
-    respond: Respond,
-    session: Session,
-    deps: Deps,
-) -> None:
+@on_review
+def reopen_review(click: Click) -> None:
     """Reopen a closed review where it left off."""
-    ack()
-    review = _review(session, action)
-    if review is None:
-        return
-    user_id = body["user"]["id"]
-    try:
-        rules.reopen(
-            review=review,
-            template=deps.template(review.template),
-            user_id=user_id,
-            leads=deps.settings.leads,
-        )
-    except rules.ReviewError as refusal:
-        _refuse(respond, str(refusal))
-        return
-    posting.post_to_thread(
-        client, review, "Review reopened", render.note(f"<@{user_id}> reopened the review.")
+    rules.reopen(
+        review=click.review, template=click.template, user_id=click.user_id, leads=click.leads
     )
-    posting.refresh(client, session, deps, review)
+    said = render.note(f"<@{click.user_id}> reopened the review.")
+    posting.post_to_thread(click.client, click.review, "Review reopened", said)
+    click.refresh()
 
 
-@with_session
-def start_discussion(
-    ack: Ack,
-    action: dict,
-    body: dict,
-    client: WebClient,
-    respond: Respond,
-    session: Session,
-    deps: Deps,
-) -> None:
+@on_review
+def start_discussion(click: Click) -> None:
     """End the private round: post the digest, then the first question."""
-    ack()
-    review = _review(session, action)
-    if review is None:
-        return
-    try:
-        digest = perspectives.start_discussion(
-            session=session,
-            review=review,
-            template=deps.template(review.template),
-            user_id=body["user"]["id"],
-            leads=deps.settings.leads,
-        )
-    except rules.ReviewError as refusal:
-        _refuse(respond, str(refusal))
-        return
+    digest = perspectives.start_discussion(
+        session=click.session,
+        review=click.review,
+        template=click.template,
+        user_id=click.user_id,
+        leads=click.leads,
+    )
+    attributed = click.review.attributed_perspectives
     posting.post_to_thread(
-        client,
-        review,
-        *render.perspectives_digest(digest, attributed=review.attributed_perspectives),
+        click.client, click.review, *render.perspectives_digest(digest, attributed=attributed)
     )
-    posting.post_question(client, deps, review)
-    posting.refresh(client, session, deps, review)
+    posting.post_question(click.client, click.deps, click.review)
+    click.refresh()
 
 
-@with_session
-def open_perspective(
-    ack: Ack,
-    action: dict,
-    body: dict,
-    client: WebClient,
-    respond: Respond,
-    session: Session,
-    deps: Deps,
-) -> None:
+@on_review
+def open_perspective(click: Click) -> None:
     """Give my perspective: the private modal of diagnostic questions."""
-    ack()
-    review = _review(session, action)
-    if review is None:
-        return
-    if review.stage != Stage.PERSPECTIVES:
-        _refuse(respond, "The discussion has started: answer in the review's thread now.")
-        return
+    if click.review.stage != Stage.PERSPECTIVES:
+        raise rules.ReviewError("The discussion has started: answer in the review's thread now.")
     view = perspective_modal(
-        review_title=review.title,
-        questions=perspectives.questions(deps.template(review.template)),
-        meta=metadata(review=review.id),
+        review_title=click.review.title,
+        questions=perspectives.questions(click.template),
+        meta=metadata(review=click.review.id),
     )
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+    click.client.views_open(trigger_id=click.trigger_id, view=view)
