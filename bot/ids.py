@@ -22,6 +22,9 @@ class View(StrEnum):
     ANSWER = "aar_answer_modal"
     ADD_ACTION = "aar_action_modal"
     PERSPECTIVE = "aar_perspective_modal"
+    OUTCOME = "aar_outcome_modal"
+    RESCHEDULE = "aar_reschedule_modal"
+    DROP = "aar_drop_modal"
 
 
 class Act(StrEnum):
@@ -37,6 +40,9 @@ class Act(StrEnum):
     START_DISCUSSION = "aar_start_discussion"
     GIVE_PERSPECTIVE = "aar_give_perspective"
     OPEN_LINK = "aar_open_link"
+    NUDGE_DONE = "aar_nudge_done"
+    NUDGE_RESCHEDULE = "aar_nudge_reschedule"
+    NUDGE_DROP = "aar_nudge_drop"
 
 
 class Block(StrEnum):
@@ -56,6 +62,10 @@ class Block(StrEnum):
     KIND = "kind"
     CONTROLS = "controls"
     GAP = "gap"
+    OUTCOME = "outcome"
+    CRITERION_MET = "criterion_met"
+    NOTES = "notes"
+    REASON = "reason"
 
 
 class Option(StrEnum):

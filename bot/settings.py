@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from flows.nudges import NudgePolicy
+
 DEFAULT_DATABASE_URL = "sqlite:///aarbot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -58,6 +60,17 @@ class Settings:
     def socket_mode(self) -> bool:
         """True when an app-level token is set, so Socket Mode is available."""
         return bool(self.slack_app_token)
+
+    def nudge_policy(self) -> NudgePolicy:
+        """When owners are nudged, as the plan in flows/ needs it."""
+        return NudgePolicy(
+            days_before=self.nudge_days_before,
+            overdue_days=self.nudge_overdue_days,
+            escalate_after_days=self.escalate_after_days,
+            hour=self.nudge_hour,
+            minute=self.nudge_minute,
+            skip_weekends=self.nudge_skip_weekends,
+        )
 
     def require_slack(self, *, socket_mode: bool) -> None:
         """Raise SettingsError unless the Slack credentials this mode needs are present."""
@@ -122,6 +135,13 @@ def _parse(env: Mapping[str, str]) -> Settings:
     log_format = text("AARBOT_LOG_FORMAT", "text").lower()
     if log_format not in {"text", "json"}:
         raise SettingsError("AARBOT_LOG_FORMAT", "must be text or json")
+    overdue = _int(env, "AARBOT_NUDGE_OVERDUE_DAYS", 2, 1, 60)
+    escalate = _int(env, "AARBOT_ESCALATE_AFTER_DAYS", 7, 1, 365)
+    if escalate <= overdue:
+        raise SettingsError(
+            "AARBOT_ESCALATE_AFTER_DAYS",
+            f"is {escalate}: it must be more than AARBOT_NUDGE_OVERDUE_DAYS ({overdue})",
+        )
     return Settings(
         slack_bot_token=bot_token,
         slack_signing_secret=text("SLACK_SIGNING_SECRET"),
@@ -133,8 +153,8 @@ def _parse(env: Mapping[str, str]) -> Settings:
         templates_dir=Path(templates_dir) if templates_dir else None,
         default_tz=default_tz,
         nudge_days_before=_int(env, "AARBOT_NUDGE_DAYS_BEFORE", 2, 0, 30),
-        nudge_overdue_days=_int(env, "AARBOT_NUDGE_OVERDUE_DAYS", 2, 1, 60),
-        escalate_after_days=_int(env, "AARBOT_ESCALATE_AFTER_DAYS", 7, 1, 365),
+        nudge_overdue_days=overdue,
+        escalate_after_days=escalate,
         nudge_hour=hour,
         nudge_minute=minute,
         nudge_skip_weekends=_bool(env, "AARBOT_NUDGE_SKIP_WEEKENDS", default=True),

@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
 
+from flows.nudges import NudgePolicy, PlannedNudge, plan
 from flows.specificity import Specificity, score_action
+from storage import nudges as nudge_store
 from storage import reviews as store
-from storage.models import Action, Review
+from storage.models import Action, ActionStatus, Review
 
 WHAT_LIMIT = 300
 CRITERION_LIMIT = 300
@@ -88,10 +90,38 @@ def validate(draft: ActionDraft, owner: Owner | None, *, now: datetime) -> dict[
     return errors
 
 
+def plan_nudges(
+    *, session: Session, action: Action, policy: NudgePolicy, now: datetime, fallback_tz: str
+) -> list[PlannedNudge]:
+    """(Re)plan an action's nudges; an action that is not open gets none."""
+    if action.status != ActionStatus.OPEN:
+        nudge_store.cancel_pending(session=session, action_id=action.id)
+        return []
+    planned = plan(
+        review_date=action.review_date,
+        owner_tz=action.owner_tz,
+        policy=policy,
+        now=now,
+        fallback_tz=fallback_tz,
+    )
+    nudge_store.replace_plan(
+        session=session, action_id=action.id, planned=[(p.kind, p.due_at) for p in planned]
+    )
+    return planned
+
+
 def add(
-    *, session: Session, review: Review, draft: ActionDraft, owner: Owner, created_by: str
+    *,
+    session: Session,
+    review: Review,
+    draft: ActionDraft,
+    owner: Owner,
+    created_by: str,
+    policy: NudgePolicy,
+    now: datetime,
+    fallback_tz: str,
 ) -> tuple[Action, Specificity]:
-    """Record a checked action with its specificity score."""
+    """Record a checked action with its specificity score, and plan its owner's nudges."""
     specificity = score_action(
         what=draft.what,
         success_criterion=draft.success_criterion,
@@ -114,4 +144,5 @@ def add(
     )
     store.add_participant(session=session, review_id=review.id, user_id=owner.user_id)
     store.touch(review)
+    plan_nudges(session=session, action=action, policy=policy, now=now, fallback_tz=fallback_tz)
     return action, specificity

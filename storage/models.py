@@ -148,6 +148,7 @@ class Action(SQLModel, table=True):
     kind: str = Field(default="fix", max_length=20)
     status: str = Field(default=ActionStatus.OPEN, max_length=10)
     outcome: str | None = Field(default=None, max_length=10)
+    outcome_summary: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     outcome_notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     drop_reason: str | None = Field(default=None, max_length=500)
     specificity: int = Field(default=0)
@@ -194,6 +195,16 @@ class Lesson(SQLModel, table=True):
     message_ts: str | None = Field(default=None, max_length=32)
     shared_by: str = Field(max_length=32)
     shared_at: datetime = Field(default_factory=_created, sa_column=_ts_column())
+
+
+class ChannelDigest(SQLModel, table=True):
+    """When a channel last got its weekly digest, so "done since" has a start."""
+
+    __tablename__ = "channel_digests"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    channel_id: str = Field(primary_key=True, max_length=32)
+    sent_at: datetime = Field(sa_column=_ts_column())
 
 
 class SlackUser(SQLModel, table=True):

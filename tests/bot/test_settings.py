@@ -55,6 +55,7 @@ def test_api_url_gets_a_trailing_slash() -> None:
         ({"AARBOT_DEFAULT_TZ": "Mars/Olympus"}, "AARBOT_DEFAULT_TZ"),
         ({"AARBOT_LEADS": "alice"}, "AARBOT_LEADS"),
         ({"AARBOT_NUDGE_SKIP_WEEKENDS": "maybe"}, "AARBOT_NUDGE_SKIP_WEEKENDS"),
+        ({"AARBOT_ESCALATE_AFTER_DAYS": "2"}, "AARBOT_ESCALATE_AFTER_DAYS"),
     ],
 )
 def test_a_bad_value_names_its_setting(env: dict[str, str], named: str) -> None:

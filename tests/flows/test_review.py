@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import Session
 
 from flows import actions, review
+from flows.nudges import NudgePolicy
 from flows.templates import builtin_templates
 from storage import reviews as store
 from storage.models import Stage
@@ -42,7 +43,16 @@ def _action(session: Session, r, kind: str = "fix") -> None:
         kind=kind,
     )
     assert actions.validate(draft, BOB, now=NOW) == {}
-    actions.add(session=session, review=r, draft=draft, owner=BOB, created_by="U0ALICE")
+    actions.add(
+        session=session,
+        review=r,
+        draft=draft,
+        owner=BOB,
+        created_by="U0ALICE",
+        policy=NudgePolicy(),
+        now=NOW,
+        fallback_tz="UTC",
+    )
 
 
 def test_what_happened_from_the_modal_is_the_first_answer_to_actual(session: Session) -> None:
@@ -167,3 +177,21 @@ def test_the_review_date_is_checked_in_the_owner_time_zone(
     owner = actions.Owner(user_id="U1", is_bot=False, deleted=False, tz=owner_tz)
     draft = actions.ActionDraft("Add a check", "U1", day, "alert fires within 5 min", "fix")
     assert ("review_date" not in actions.validate(draft, owner, now=NOW)) is ok
+
+
+def test_a_new_action_gets_its_nudges_planned_in_the_owner_zone(session: Session) -> None:
+    from storage.nudges import nudges_of
+
+    r = _started(session)
+    _action(session, r)
+    [action] = store.actions(session=session, review_id=r.id)
+    planned = [
+        (n.kind, n.due_at, n.status) for n in nudges_of(session=session, action_id=action.id)
+    ]
+    # Review date Tue 1 Dec 2026; 09:00 in New York is 14:00 UTC (EST).
+    assert planned == [
+        ("reminder", datetime(2026, 11, 27, 14, 0, tzinfo=UTC), "pending"),  # Sun 29 → Fri 27
+        ("due", datetime(2026, 12, 1, 14, 0, tzinfo=UTC), "pending"),
+        ("overdue", datetime(2026, 12, 3, 14, 0, tzinfo=UTC), "pending"),
+        ("escalation", datetime(2026, 12, 8, 14, 0, tzinfo=UTC), "pending"),
+    ]

@@ -63,7 +63,14 @@ def submit_action(
         return
     ack()
     action, specificity = actions.add(
-        session=session, review=review, draft=draft, owner=owner, created_by=body["user"]["id"]
+        session=session,
+        review=review,
+        draft=draft,
+        owner=owner,
+        created_by=body["user"]["id"],
+        policy=deps.settings.nudge_policy(),
+        now=deps.clock(),
+        fallback_tz=deps.settings.default_tz,
     )
     posting.post_to_thread(client, review, *action_added(action, specificity))
     posting.refresh(client, session, deps, review)
