@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from storage.models import SlackUser
+from storage.models import Action, ActionStatus, Review, SlackUser
 
 
 def cached_user(
@@ -42,3 +43,27 @@ def remember_user(
     row.tz, row.is_bot, row.deleted, row.fetched_at = tz, is_bot, deleted, fetched_at
     session.flush()
     return row
+
+
+def owners_with_open_actions(*, session: Session) -> list[tuple[str, str]]:
+    """(team id, user id) of everyone who owns an open action."""
+    rows = session.exec(
+        select(Review.team_id, Action.owner_id)
+        .join(Action, col(Action.review_id) == Review.id)
+        .where(Action.status == ActionStatus.OPEN)
+        .distinct()
+    ).all()
+    return [(team, owner) for team, owner in rows]
+
+
+def open_actions_owned_by(*, session: Session, team_id: str, user_id: str) -> Sequence[Action]:
+    """One person's open actions in one workspace."""
+    return session.exec(
+        select(Action)
+        .join(Review, col(Review.id) == Action.review_id)
+        .where(
+            Review.team_id == team_id,
+            Action.owner_id == user_id,
+            Action.status == ActionStatus.OPEN,
+        )
+    ).all()
