@@ -66,6 +66,7 @@ def _replied(event: dict, client: WebClient, session: Session, deps: Deps) -> No
     )
     if recorded is None:
         return
+    session.commit()  # the answer is kept even if the Slack calls below fail
     if recorded.blame:
         posting.tell(client, review, event["user"], coaching_note(recorded.blame))
     posting.refresh(client, session, deps, review)
@@ -81,6 +82,7 @@ def _changed(event: dict, client: WebClient, session: Session, deps: Deps) -> No
     edited = rules.edit_reply(
         session=session, review=review, message_ts=message["ts"], text=message.get("text") or ""
     )
+    session.commit()
     if edited and edited[1]:
         posting.tell(client, review, message["user"], coaching_note(edited[1]))
 
@@ -91,4 +93,5 @@ def _deleted(event: dict, client: WebClient, session: Session, deps: Deps) -> No
     if review is None:
         return
     if rules.delete_reply(session=session, review=review, message_ts=event["deleted_ts"]):
+        session.commit()
         posting.refresh(client, session, deps, review)

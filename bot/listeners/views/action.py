@@ -72,5 +72,6 @@ def submit_action(
         now=deps.clock(),
         fallback_tz=deps.settings.default_tz,
     )
+    session.commit()  # the action is kept even if the Slack calls below fail
     posting.post_to_thread(client, review, *action_added(action, specificity))
     posting.refresh(client, session, deps, review)

@@ -44,6 +44,7 @@ def submit_answer(
         ack(response_action="errors", errors={Block.ANSWER: str(refusal)})
         return
     ack()
+    session.commit()  # the answer is kept even if the Slack calls below fail
     posting.post_to_thread(client, review, *modal_answer(recorded))
     if recorded.blame:
         posting.tell(client, review, user_id, coaching_note(recorded.blame))

@@ -40,6 +40,7 @@ def submit_perspective(
         ack(response_action="errors", errors={first: str(refusal)})
         return
     ack()
+    session.commit()  # the answers are kept even if the Slack calls below fail
     client.chat_postMessage(
         channel=body["user"]["id"],
         text=f"Thanks, your {count} answer(s) are saved privately. The group sees them when "

@@ -58,7 +58,8 @@ def submit_start(
         attributed_perspectives=Option.ATTRIBUTED in options,
         source_permalink=meta.get("source"),
     )
-    session.flush()
+    # Kept as a draft even if posting fails below; the error handler then tells the user.
+    session.commit()
     if posting.can_post_in(client, channel):
         posting.post_review(client, session, deps, review)
         return
