@@ -6,6 +6,8 @@ manifest.yml declares the command and the shortcut callback ids; keep the two in
 from enum import StrEnum
 
 COMMAND = "/aar"
+# Suffix of an Add action button's value that asks for a follow-up on a closed review.
+FOLLOW_UP = "follow_up"
 
 
 class Shortcut(StrEnum):

@@ -9,11 +9,12 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.blocks import review as render
+from bot.blocks.followup import action_state_dm
 from bot.deps import Deps
 from flows import perspectives
 from flows import review as rules
 from storage import reviews as store
-from storage.models import Review, Stage
+from storage.models import Action, Review, Stage
 
 log = logging.getLogger("aarbot.posting")
 
@@ -108,3 +109,12 @@ def tell(client: WebClient, review: Review, user_id: str, text: str) -> None:
     client.chat_postEphemeral(
         channel=review.channel_id, user=user_id, text=text, thread_ts=review.thread_ts
     )
+
+
+def show_action_state(
+    client: WebClient, channel_id: str | None, ts: str | None, action: Action, review: Review
+) -> None:
+    """Update an action's DM to its current state, so its buttons cannot act twice."""
+    if channel_id and ts:
+        text, blocks = action_state_dm(action, review)
+        client.chat_update(channel=channel_id, ts=ts, text=text, blocks=blocks)

@@ -196,6 +196,14 @@ def actions(*, session: Session, review_id: int) -> Sequence[Action]:
     ).all()
 
 
+def get_action(*, session: Session, action_id: int, for_update: bool = False) -> Action | None:
+    """The action with this id, or None; `for_update` locks its row (PostgreSQL)."""
+    query = select(Action).where(Action.id == action_id)
+    if for_update:
+        query = query.with_for_update()
+    return session.exec(query).first()
+
+
 def add_action(
     *,
     session: Session,

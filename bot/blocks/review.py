@@ -28,9 +28,10 @@ from flows.review import Recorded
 from flows.specificity import Specificity
 from flows.summary import Summary
 from flows.templates import GAP_LABELS, Question, QuestionKind, Template
-from storage.models import Action, Answer, Review, Stage
+from storage.models import Action, ActionStatus, Answer, Review, Stage
 
 SECTION_LIMIT = 3000
+MET = {"yes": "criterion met", "partly": "criterion partly met", "no": "criterion not met"}
 STAGE_LABELS = {
     Stage.SETUP: "Waiting to start",
     Stage.PERSPECTIVES: "Collecting private perspectives",
@@ -77,7 +78,11 @@ def _mentions(user_ids: Sequence[str], limit: int = 20) -> str:
 
 def action_line(action: Action) -> str:
     """One action as a line: what, owner, date, criterion, status."""
-    status = {"done": " ✅ done", "dropped": " ✖️ dropped"}.get(action.status, "")
+    status = ""
+    if action.status == ActionStatus.DONE:
+        status = f" · ✅ done · {MET.get(action.outcome or '', 'outcome not given')}"
+    elif action.status == ActionStatus.DROPPED:
+        status = f" · ✖️ dropped: {escape(clip(action.drop_reason or '', 200))}"
     return (
         f"• *{escape(action.what)}*: <@{action.owner_id}>, review "
         f"{action.review_date:%a %-d %b %Y}{status}\n"

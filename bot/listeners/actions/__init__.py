@@ -3,7 +3,7 @@
 from slack_bolt import App
 
 from bot.ids import Act
-from bot.listeners.actions import review
+from bot.listeners.actions import nudge, review
 
 
 def register(app: App) -> None:
@@ -17,3 +17,6 @@ def register(app: App) -> None:
     app.action(Act.REOPEN)(review.reopen_review)
     app.action(Act.START_DISCUSSION)(review.start_discussion)
     app.action(Act.GIVE_PERSPECTIVE)(review.open_perspective)
+    app.action(Act.NUDGE_DONE)(nudge.open_done)
+    app.action(Act.NUDGE_RESCHEDULE)(nudge.open_reschedule)
+    app.action(Act.NUDGE_DROP)(nudge.open_drop)

@@ -13,6 +13,7 @@ from bot import posting
 from bot.blocks import review as render
 from bot.blocks.modals import action_modal, answer_modal, metadata, perspective_modal
 from bot.deps import Deps
+from bot.ids import FOLLOW_UP
 from bot.listeners.session import with_session
 from flows import perspectives, summary
 from flows import review as rules
@@ -154,8 +155,10 @@ def choose_gap(click: Click) -> None:
 
 @on_review
 def open_add_action(click: Click) -> None:
-    """Add action button: the action modal."""
-    if click.review.stage in (Stage.CLOSED, Stage.SHARED):
+    """Add action button: the action modal (a follow-up may go on a closed review)."""
+    if click.action.get("value", "").endswith(f":{FOLLOW_UP}"):
+        rules.require_steer(click.review, click.user_id, click.leads, "add a follow-up action")
+    elif click.review.stage in (Stage.CLOSED, Stage.SHARED):
         raise rules.ReviewError("This review is closed. Reopen it to add actions.")
     kinds = ["fix", "experiment", "checklist"]
     if click.review.kind == "success":

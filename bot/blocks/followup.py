@@ -1,0 +1,203 @@
+"""Follow-through on an action: the Done / Reschedule / Drop modals, the DM after a click,
+and an unmet outcome posted back in the review's thread."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DatePickerElement,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.blocks.review import MET
+from bot.blocks.text import clip, escape
+from bot.ids import FOLLOW_UP, Act
+from bot.ids import Block as BlockId
+from bot.ids import View as ViewId
+from flows.followup import NOTES_LIMIT, REASON_LIMIT
+from storage.models import Action, ActionStatus, Review
+
+SECTION_LIMIT = 3000
+MET_CHOICES = {"yes": "Yes", "partly": "Partly", "no": "No"}
+
+
+def _plain(text: str, limit: int = 75) -> PlainTextObject:
+    return PlainTextObject(text=clip(text, limit), emoji=True)
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_LIMIT)))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, SECTION_LIMIT))])
+
+
+def _modal(callback_id: str, title: str, submit: str, blocks: list, meta: str) -> View:
+    return View(
+        type="modal",
+        callback_id=callback_id,
+        title=_plain(title, 24),
+        submit=_plain(submit, 24),
+        close=_plain("Cancel", 24),
+        blocks=blocks,
+        private_metadata=meta,
+    )
+
+
+def _day(action: Action) -> str:
+    return f"{action.review_date:%a %-d %b}"
+
+
+def _about(action: Action) -> SectionBlock:
+    """The action and its success criterion, as the top of a modal or DM."""
+    return _section(
+        f"*{escape(action.what)}*\n_Worked if:_ {escape(action.success_criterion)}\n"
+        f"Owner <@{action.owner_id}> · review date {_day(action)}"
+    )
+
+
+def met_label(outcome: str | None) -> str:
+    """ "criterion met" / "criterion partly met" / "criterion not met"."""
+    return MET.get(outcome or "", "outcome not given")
+
+
+def outcome_modal(*, action: Action, meta: str) -> View:
+    """Done: what happened, was the success criterion met (yes / partly / no), notes."""
+    choices = [Option(value=k, label=v) for k, v in MET_CHOICES.items()]
+    blocks = [
+        _about(action),
+        InputBlock(
+            block_id=BlockId.OUTCOME,
+            label=_plain("What happened?"),
+            element=PlainTextInputElement(
+                action_id=BlockId.OUTCOME,
+                multiline=True,
+                max_length=NOTES_LIMIT,
+                placeholder=_plain("What you did, and what you saw afterwards."),
+            ),
+        ),
+        InputBlock(
+            block_id=BlockId.CRITERION_MET,
+            label=_plain("Was the success criterion met?"),
+            element=RadioButtonsElement(action_id=BlockId.CRITERION_MET, options=choices),
+        ),
+        InputBlock(
+            block_id=BlockId.NOTES,
+            label=_plain("Notes"),
+            optional=True,
+            element=PlainTextInputElement(
+                action_id=BlockId.NOTES, multiline=True, max_length=NOTES_LIMIT
+            ),
+        ),
+    ]
+    return _modal(ViewId.OUTCOME, "Mark it done", "Done", blocks, meta)
+
+
+def reschedule_modal(*, action: Action, meta: str) -> View:
+    """Reschedule: a new review date, starting from the current one."""
+    blocks = [
+        _about(action),
+        InputBlock(
+            block_id=BlockId.REVIEW_DATE,
+            label=_plain("New review date"),
+            hint=_plain("When we check whether it worked.", 150),
+            element=DatePickerElement(
+                action_id=BlockId.REVIEW_DATE, initial_date=action.review_date.isoformat()
+            ),
+        ),
+    ]
+    return _modal(ViewId.RESCHEDULE, "Reschedule", "Reschedule", blocks, meta)
+
+
+def drop_modal(*, action: Action, meta: str) -> View:
+    """Drop: the reason is required."""
+    blocks = [
+        _about(action),
+        InputBlock(
+            block_id=BlockId.REASON,
+            label=_plain("Why drop it?"),
+            hint=_plain("The review keeps the reason, so the team knows what happened.", 150),
+            element=PlainTextInputElement(
+                action_id=BlockId.REASON, multiline=True, max_length=REASON_LIMIT
+            ),
+        ),
+    ]
+    return _modal(ViewId.DROP, "Drop the action", "Drop", blocks, meta)
+
+
+def nudge_buttons(action: Action) -> ActionsBlock:
+    """Done / Reschedule / Drop, each carrying the action id."""
+    value = str(action.id)
+    return ActionsBlock(
+        elements=[
+            ButtonElement(text="Done", action_id=Act.NUDGE_DONE, value=value, style="primary"),
+            ButtonElement(text="Reschedule", action_id=Act.NUDGE_RESCHEDULE, value=value),
+            ButtonElement(text="Drop", action_id=Act.NUDGE_DROP, value=value),
+        ]
+    )
+
+
+def state_line(action: Action) -> str:
+    """The action's state in a few words: done with its outcome, dropped, or its date."""
+    if action.status == ActionStatus.DONE:
+        return f"✅ Done · {met_label(action.outcome)}"
+    if action.status == ActionStatus.DROPPED:
+        return f"✖️ Dropped: {escape(action.drop_reason or '')}"
+    return f"📅 Rescheduled to {_day(action)}"
+
+
+def action_state_dm(action: Action, review: Review) -> tuple[str, list[Block]]:
+    """The nudge DM once acted on: the action and its new state; buttons only while open."""
+    title = escape(review.title)
+    link = f"<{review.permalink}|{title}>" if review.permalink else title
+    state = state_line(action)
+    blocks: list[Block] = [
+        _section(
+            f"*{escape(action.what)}*\n_Worked if:_ {escape(action.success_criterion)}\n"
+            f"From the review {link}"
+        ),
+        _section(state),
+    ]
+    if action.status == ActionStatus.DONE and action.outcome_summary:
+        blocks.append(_context(f"_What happened:_ {escape(action.outcome_summary)}"))
+    if action.status == ActionStatus.OPEN:
+        blocks.append(nudge_buttons(action))
+    return f"{clip(escape(action.what), 150)}: {state}", blocks
+
+
+def outcome_in_thread(action: Action) -> tuple[str, list[Block]]:
+    """An unmet (partly / no) outcome back in the review's thread, offering a follow-up."""
+    met = met_label(action.outcome)
+    lines = [
+        f"*Outcome:* {met} for *{escape(action.what)}* (<@{action.owner_id}>)",
+        f"_Worked if:_ {escape(action.success_criterion)}",
+        f"_What happened:_ {escape(action.outcome_summary or '')}",
+    ]
+    if action.outcome_notes:
+        lines.append(f"_Notes:_ {escape(action.outcome_notes)}")
+    blocks: list[Block] = [
+        _section("\n".join(lines)),
+        _context("The facilitator can add a follow-up action."),
+        ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text="Add follow-up action",
+                    action_id=Act.ADD_ACTION,
+                    value=f"{action.review_id}:{FOLLOW_UP}",
+                    style="primary",
+                )
+            ]
+        ),
+    ]
+    return f"Outcome: {met} for {clip(escape(action.what), 150)}", blocks

@@ -1,0 +1,131 @@
+"""The nudge DM's Done / Reschedule / Drop buttons: each opens its modal for the owner or
+the facilitator; a stale button refuses and shows the action's current state instead."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+from slack_sdk.models.views import View
+from sqlmodel import Session
+
+from bot import posting
+from bot.blocks.followup import drop_modal, outcome_modal, reschedule_modal
+from bot.blocks.modals import metadata
+from bot.listeners.session import with_session
+from flows import followup
+from flows.review import ReviewError
+from storage import reviews as store
+from storage.models import Action, ActionStatus, Review
+
+
+@dataclass(frozen=True)
+class ActionClick:
+    """One click on an action's button in its DM, with the action, its review and the DM."""
+
+    action: Action
+    review: Review
+    user_id: str
+    trigger_id: str | None
+    client: WebClient
+    channel_id: str | None
+    message_ts: str | None
+
+    def meta(self) -> str:
+        """private_metadata for the modal: the action and the DM to update after submit."""
+        return metadata(action=self.action.id, channel=self.channel_id, ts=self.message_ts)
+
+    def open(self, view: View) -> None:
+        """Open the modal."""
+        self.client.views_open(trigger_id=self.trigger_id, view=view)
+
+
+def dm_location(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The channel and ts of the message whose button was clicked."""
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+    return channel, ts
+
+
+def _action_id(value: str | None) -> int | None:
+    try:
+        return int(value or "")
+    except ValueError:
+        return None
+
+
+def on_action(handler: Callable[[ActionClick], None]) -> Callable[..., None]:
+    """Ack, load the action and its review, check who clicked and that it is still open."""
+
+    @with_session
+    def listener(
+        ack: Ack,
+        action: dict,
+        body: dict,
+        client: WebClient,
+        respond: Respond,
+        session: Session,
+    ) -> None:
+        ack()
+
+        def refuse(text: str) -> None:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+
+        action_id = _action_id(action.get("value"))
+        found = (
+            store.get_action(session=session, action_id=action_id, for_update=True)
+            if action_id is not None
+            else None
+        )
+        review = found and store.get_review(session=session, review_id=found.review_id)
+        if found is None or review is None:
+            refuse("That action no longer exists.")
+            return
+        user_id = body["user"]["id"]
+        channel, ts = dm_location(body)
+        try:
+            followup.require_actor(found, review, user_id)
+        except ReviewError as refusal:
+            refuse(str(refusal))
+            return
+        if found.status != ActionStatus.OPEN:
+            refuse(f"This action is already {found.status}; nothing was changed.")
+            posting.show_action_state(client, channel, ts, found, review)
+            return
+        handler(
+            ActionClick(
+                action=found,
+                review=review,
+                user_id=user_id,
+                trigger_id=body.get("trigger_id"),
+                client=client,
+                channel_id=channel,
+                message_ts=ts,
+            )
+        )
+
+    listener.__name__ = listener.__qualname__ = handler.__name__
+    listener.__doc__ = handler.__doc__
+    return listener
+
+
+@on_action
+def open_done(click: ActionClick) -> None:
+    """Done: ask for the outcome."""
+    click.open(outcome_modal(action=click.action, meta=click.meta()))
+
+
+@on_action
+def open_reschedule(click: ActionClick) -> None:
+    """Reschedule: a datepicker starting at the current review date."""
+    click.open(reschedule_modal(action=click.action, meta=click.meta()))
+
+
+@on_action
+def open_drop(click: ActionClick) -> None:
+    """Drop: ask for the reason."""
+    click.open(drop_modal(action=click.action, meta=click.meta()))

@@ -1,0 +1,172 @@
+"""The Done / Reschedule / Drop modals' submissions: check, record, then update the DM,
+the review message, and (for an unmet outcome) the review's thread."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot import people, posting
+from bot.blocks.followup import outcome_in_thread
+from bot.deps import Deps
+from bot.ids import Block
+from bot.listeners.session import with_session
+from bot.listeners.views import values
+from flows import followup
+from flows.actions import Owner
+from flows.review import ReviewError
+from storage import reviews as store
+from storage.models import Action, Review
+
+OUTCOME_FIELDS = {
+    "outcome": Block.OUTCOME,
+    "criterion_met": Block.CRITERION_MET,
+    "notes": Block.NOTES,
+}
+
+
+def _load(session: Session, meta: dict[str, Any]) -> tuple[Action, Review] | None:
+    try:
+        action_id = int(meta.get("action", ""))
+    except (TypeError, ValueError):
+        return None
+    action = store.get_action(session=session, action_id=action_id, for_update=True)
+    review = action and store.get_review(session=session, review_id=action.review_id)
+    return (action, review) if action and review else None
+
+
+def _after(
+    client: WebClient,
+    session: Session,
+    deps: Deps,
+    meta: dict[str, Any],
+    action: Action,
+    review: Review,
+) -> None:
+    """Show the action's new state in its DM and on the review message."""
+    posting.show_action_state(client, meta.get("channel"), meta.get("ts"), action, review)
+    posting.refresh(client, session, deps, review)
+
+
+@with_session
+def submit_outcome(
+    ack: Ack, body: dict, view: dict, client: WebClient, session: Session, deps: Deps
+) -> None:
+    """Done: store the outcome; an unmet criterion goes back to the review's thread."""
+    meta = values.meta(view)
+    loaded = _load(session, meta)
+    if loaded is None:
+        ack(response_action="errors", errors={Block.OUTCOME: "That action no longer exists."})
+        return
+    action, review = loaded
+    outcome = followup.Outcome(
+        what_happened=values.text(view, Block.OUTCOME),
+        criterion_met=values.selected(view, Block.CRITERION_MET) or "",
+        notes=values.text(view, Block.NOTES),
+    )
+    problems = followup.check_outcome(outcome)
+    if problems:
+        errors = {OUTCOME_FIELDS[k]: v for k, v in problems.items()}
+        ack(response_action="errors", errors=errors)
+        return
+    try:
+        followup.complete(
+            session=session,
+            action=action,
+            review=review,
+            user_id=body["user"]["id"],
+            outcome=outcome,
+        )
+    except ReviewError as refusal:
+        ack(response_action="errors", errors={Block.OUTCOME: str(refusal)})
+        return
+    ack()
+    session.flush()
+    if outcome.needs_follow_up:
+        posting.post_to_thread(client, review, *outcome_in_thread(action))
+    _after(client, session, deps, meta, action, review)
+
+
+@with_session
+def submit_reschedule(
+    ack: Ack,
+    body: dict,
+    view: dict,
+    client: WebClient,
+    context: BoltContext,
+    session: Session,
+    deps: Deps,
+) -> None:
+    """Reschedule: the new date, checked in the owner's zone; the nudges are re-planned."""
+    meta = values.meta(view)
+    loaded = _load(session, meta)
+    if loaded is None:
+        ack(response_action="errors", errors={Block.REVIEW_DATE: "That action no longer exists."})
+        return
+    action, review = loaded
+    owner = people.lookup(
+        client=client,
+        session=session,
+        deps=deps,
+        team_id=context.team_id or review.team_id,
+        user_id=action.owner_id,
+    )
+    if owner is None:
+        # Slack no longer knows them; the zone stored with the action is the best we have.
+        owner = Owner(user_id=action.owner_id, is_bot=False, deleted=True, tz=action.owner_tz)
+    new_date = values.day(view, Block.REVIEW_DATE)
+    now = deps.clock()
+    problem = followup.check_new_date(new_date, owner, now)
+    if problem or new_date is None:
+        ack(response_action="errors", errors={Block.REVIEW_DATE: problem or "Pick a date."})
+        return
+    try:
+        followup.reschedule(
+            session=session,
+            action=action,
+            review=review,
+            user_id=body["user"]["id"],
+            new_date=new_date,
+            owner=owner,
+            policy=deps.settings.nudge_policy(),
+            now=now,
+            fallback_tz=deps.settings.default_tz,
+        )
+    except ReviewError as refusal:
+        ack(response_action="errors", errors={Block.REVIEW_DATE: str(refusal)})
+        return
+    ack()
+    _after(client, session, deps, meta, action, review)
+
+
+@with_session
+def submit_drop(
+    ack: Ack, body: dict, view: dict, client: WebClient, session: Session, deps: Deps
+) -> None:
+    """Drop: a reason is required; nothing more is sent about the action."""
+    meta = values.meta(view)
+    loaded = _load(session, meta)
+    if loaded is None:
+        ack(response_action="errors", errors={Block.REASON: "That action no longer exists."})
+        return
+    action, review = loaded
+    reason = values.text(view, Block.REASON)
+    if not reason.strip():
+        ack(response_action="errors", errors={Block.REASON: "Give a reason for dropping it."})
+        return
+    try:
+        followup.drop(
+            session=session,
+            action=action,
+            review=review,
+            user_id=body["user"]["id"],
+            reason=reason,
+        )
+    except ReviewError as refusal:
+        ack(response_action="errors", errors={Block.REASON: str(refusal)})
+        return
+    ack()
+    _after(client, session, deps, meta, action, review)
