@@ -76,7 +76,38 @@ def _parser() -> argparse.ArgumentParser:
         help="only reviews created on or after this day (UTC)",
     )
     export.set_defaults(func=_export)
+
+    nudges = sub.add_parser("nudges", help="send, inspect and retry nudge DMs")
+    nudges_sub = nudges.add_subparsers(dest="nudges_command", required=True, metavar="ACTION")
+    run_once = nudges_sub.add_parser("run-once", help="sweep once: send what is due now")
+    run_once.add_argument(
+        "--now",
+        type=_instant,
+        metavar="ISO-8601",
+        help="sweep as if it were this moment, e.g. 2026-12-03T09:00Z (default: now)",
+    )
+    run_once.add_argument(
+        "--dry-run", action="store_true", help="print what is due without claiming or sending"
+    )
+    run_once.set_defaults(func=_nudges_run_once)
+    nudges_sub.add_parser(
+        "status", help="counts by state, the next due nudge, failures with their errors"
+    ).set_defaults(func=_nudges_status)
+    nudges_sub.add_parser("retry-failed", help="put failed nudges back to pending").set_defaults(
+        func=_nudges_retry_failed
+    )
     return parser
+
+
+def _instant(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an ISO-8601 time like 2026-12-03T09:00Z"
+        ) from None
+    # A time without an offset is read as UTC, like every time aarbot stores.
+    return moment if moment.utcoffset() is not None else moment.replace(tzinfo=UTC)
 
 
 def _day(value: str) -> date:
@@ -178,6 +209,99 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(encoding="utf-8")
     print(json.dumps(document, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _ready_engine(settings: Settings):
+    """The engine of a migrated, reachable database, or an exit code after saying why not."""
+    from storage.db import current_revision, head_revision, ping
+
+    engine = _engine(settings)
+    if _missing_sqlite_file(engine):
+        return None, _fail(NO_TABLES, EXIT_USAGE)
+    unreachable = ping(engine)
+    if unreachable:
+        return None, _fail(f"cannot reach the database: {unreachable}", EXIT_FAILURE)
+    current, head = current_revision(engine), head_revision()
+    if current is None:
+        return None, _fail(NO_TABLES, EXIT_USAGE)
+    if current != head:
+        return None, _fail(f"the database is at {current}, not {head}; run aarbot db upgrade", 2)
+    return engine, 0
+
+
+def _nudges_run_once(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build_client
+    from bot.deps import Deps
+    from bot.sweep import sweep
+
+    if not settings.slack_bot_token and not args.dry_run:
+        raise SettingsError(
+            "SLACK_BOT_TOKEN", "is not set: nudges are sent with the Bot User OAuth Token (xoxb-…)"
+        )
+    engine, code = _ready_engine(settings)
+    if engine is None:
+        return code
+    try:
+        deps = Deps(settings=settings, engine=engine)
+        now = args.now or deps.clock()
+        result = sweep(deps=deps, client=build_client(settings), now=now, dry_run=args.dry_run)
+    finally:
+        engine.dispose()
+    verb = "would send" if args.dry_run else "sent"
+    for d in result.sent:
+        print(f"{d.due_at:%Y-%m-%d %H:%M}Z {verb} {d.kind} to {d.owner_id}: {d.what}")
+    for d in result.cancelled:
+        print(f"{d.due_at:%Y-%m-%d %H:%M}Z cancelled {d.kind} to {d.owner_id}: {d.what}")
+    for d in result.failed:
+        print(f"{d.due_at:%Y-%m-%d %H:%M}Z FAILED {d.kind} to {d.owner_id}: {d.what}: {d.error}")
+    print(
+        f"{len(result.sent)} {verb}, {len(result.failed)} failed, "
+        f"{len(result.cancelled)} cancelled at {now:%Y-%m-%d %H:%M:%S}Z"
+    )
+    return EXIT_FAILURE if result.failed else 0
+
+
+def _nudges_status(_args: argparse.Namespace, settings: Settings) -> int:
+    from storage.db import session_scope
+    from storage.nudges import status_report
+
+    engine, code = _ready_engine(settings)
+    if engine is None:
+        return code
+    try:
+        with session_scope(engine) as session:
+            report = status_report(session=session)
+    finally:
+        engine.dispose()
+    states = ("pending", "claimed", "sent", "failed", "cancelled")
+    print(" · ".join(f"{state}: {report.counts.get(state, 0)}" for state in states))
+    nxt = report.next_due
+    if nxt is None:
+        print("next due: nothing pending")
+    else:
+        print(f"next due: nudge {nxt.id} ({nxt.kind}, action {nxt.action_id}) at {nxt.due_at}")
+    for nudge in report.failed:
+        print(
+            f"failed: nudge {nudge.id} ({nudge.kind}, action {nudge.action_id}) due "
+            f"{nudge.due_at:%Y-%m-%d %H:%M}Z after {nudge.attempts} attempts: {nudge.last_error}"
+        )
+    return 0
+
+
+def _nudges_retry_failed(_args: argparse.Namespace, settings: Settings) -> int:
+    from storage.db import session_scope
+    from storage.nudges import retry_failed
+
+    engine, code = _ready_engine(settings)
+    if engine is None:
+        return code
+    try:
+        with session_scope(engine) as session:
+            count = retry_failed(session=session)
+    finally:
+        engine.dispose()
+    print(f"{count} failed nudge{'' if count == 1 else 's'} back to pending")
     return 0
 
 

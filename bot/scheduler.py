@@ -2,6 +2,11 @@
 
 Each process has its own in-memory job store (never a shared one), jobs have fixed ids, run
 one at a time and coalesce missed runs, so a replica that was paused does not fire a backlog.
+
+Sessions: `in_one_session` is the one place scheduled code opens a session around a whole
+job. The nudge sweep and the digest talk to Slack between writes, so they open their own
+short transactions through `storage.db.session_scope` (see bot/sweep.py): holding one
+transaction across Slack calls would keep rows locked for seconds.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from datetime import UTC, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.deps import Deps
@@ -25,29 +31,64 @@ log = logging.getLogger("aarbot.scheduler")
 
 @dataclass(frozen=True)
 class Job:
-    """A scheduled job: its fixed id, its trigger and what it does with a session."""
+    """A scheduled job: its fixed id, its trigger and what it does with the deps and a client."""
 
     id: str
     trigger: IntervalTrigger | CronTrigger
-    run: Callable[[Session, Deps], object]
+    run: Callable[[Deps, WebClient], object]
+
+
+def in_one_session(work: Callable[[Session, Deps], object]) -> Callable[[Deps, WebClient], object]:
+    """A job whose work fits one transaction, committed when it returns."""
+
+    def run(deps: Deps, _client: WebClient) -> object:
+        with session_scope(deps.engine) as session:
+            return work(session, deps)
+
+    return run
 
 
 def _prune(session: Session, deps: Deps) -> int:
     return prune_events(session=session, before=deps.clock() - timedelta(days=7))
 
 
+def _sweep(deps: Deps, client: WebClient) -> str:
+    from bot.sweep import sweep
+
+    result = sweep(deps=deps, client=client)
+    return (
+        f"{len(result.sent)} sent, {len(result.failed)} failed, {len(result.cancelled)} cancelled"
+    )
+
+
+def _digest(deps: Deps, client: WebClient) -> str:
+    from bot.digest import send_weekly_digest
+
+    return f"digest posted to {send_weekly_digest(deps=deps, client=client, now=deps.clock())}"
+
+
 def jobs(deps: Deps) -> list[Job]:
     """The jobs every process runs."""
+    settings = deps.settings
     return [
-        Job("prune-processed-events", CronTrigger(hour=3, minute=17, timezone=UTC), _prune),
+        Job(
+            "prune-processed-events",
+            CronTrigger(hour=3, minute=17, timezone=UTC),
+            in_one_session(_prune),
+        ),
+        Job("sweep-nudges", IntervalTrigger(seconds=settings.sweep_seconds), _sweep),
+        Job(
+            "weekly-digest",
+            CronTrigger(day_of_week=settings.digest_day, hour=settings.digest_hour, timezone=UTC),
+            _digest,
+        ),
     ]
 
 
-def run_job(job: Job, deps: Deps) -> None:
-    """Run one job in its own session: the one place scheduled code opens a session."""
+def run_job(job: Job, deps: Deps, client: WebClient) -> None:
+    """Run one job; errors are logged here, once."""
     try:
-        with session_scope(deps.engine) as session:
-            result = job.run(session, deps)
+        result = job.run(deps, client)
         log.info("job %s finished: %s", job.id, result)
     except Exception:
         # Logged, not raised: APScheduler would only log it less clearly, and the next run
@@ -55,12 +96,16 @@ def run_job(job: Job, deps: Deps) -> None:
         log.exception("job %s failed", job.id)
 
 
-def build_scheduler(deps: Deps) -> BackgroundScheduler:
-    """A scheduler with our jobs added, not yet started."""
+def build_scheduler(deps: Deps, client: WebClient | None = None) -> BackgroundScheduler:
+    """A scheduler with our jobs added, not yet started; one WebClient serves every job."""
+    if client is None:
+        from bot.app import build_client
+
+        client = build_client(deps.settings)
     scheduler = BackgroundScheduler(
         timezone=UTC,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
     )
     for job in jobs(deps):
-        scheduler.add_job(run_job, job.trigger, args=(job, deps), id=job.id, name=job.id)
+        scheduler.add_job(run_job, job.trigger, args=(job, deps, client), id=job.id, name=job.id)
     return scheduler

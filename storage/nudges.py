@@ -59,13 +59,25 @@ def cancel_pending(*, session: Session, action_id: int) -> int:
     return result.rowcount or 0
 
 
+def due_ids(*, now: datetime, limit: int):
+    """The query a sweep runs: ids of nudges due at `now`, oldest first (the bench EXPLAINs it)."""
+    return select(Nudge.id).where(_due(now)).order_by(col(Nudge.due_at), col(Nudge.id)).limit(limit)
+
+
+def peek_due(
+    *, session: Session, now: datetime, limit: int = 50
+) -> list[tuple[Nudge, Action, Review]]:
+    """What a sweep at `now` would claim, without claiming it (for --dry-run)."""
+    return claimed_with_context(
+        session=session, nudge_ids=session.exec(due_ids(now=now, limit=limit)).all()
+    )
+
+
 def claim_due(
     *, session: Session, now: datetime, worker: str, lease: timedelta, limit: int = 50
 ) -> list[int]:
     """Atomically claim up to `limit` due nudges for `worker`; return their ids."""
-    candidates = (
-        select(Nudge.id).where(_due(now)).order_by(col(Nudge.due_at), col(Nudge.id)).limit(limit)
-    )
+    candidates = due_ids(now=now, limit=limit)
     if session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
     claimed = session.exec(

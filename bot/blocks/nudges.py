@@ -1,0 +1,110 @@
+"""Nudge DMs to an action's owner, and the escalation to the review's facilitator."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.blocks.text import clip, escape
+from bot.ids import Act
+from flows.nudges import NudgeKind, format_due
+from storage.models import Action, Review
+
+SECTION_LIMIT = 3000
+TEXT_LIMIT = 300  # the notification preview; the blocks carry the whole action
+
+
+def _md(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=text)
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=_md(clip(text, SECTION_LIMIT)))
+
+
+def review_link(review: Review) -> str:
+    """The review's title, linked to its message when we know the permalink."""
+    title = escape(review.title)
+    return f"<{review.permalink}|{title}>" if review.permalink else f"*{title}*"
+
+
+def _headline(kind: str, action: Action, today: date) -> str:
+    due = format_due(action.review_date, today)
+    if kind == NudgeKind.REMINDER:
+        return f"⏰ Coming up: an action you own is {due}."
+    if kind == NudgeKind.DUE:
+        return "📅 Today is the review date of an action you own."
+    return f"⌛ This action was {due.replace('overdue since', 'due')}. Is it still open?"
+
+
+def nudge_dm(*, kind: str, action: Action, review: Review, today: date) -> tuple[str, list[Block]]:
+    """The DM to an action's owner: what, criterion, review, date, Done/Reschedule/Drop."""
+    headline = _headline(kind, action, today)
+    what = escape(action.what)
+    body = (
+        f"*{what}*\n"
+        f"_Worked if:_ {escape(action.success_criterion)}\n"
+        f"From the review {review_link(review)} · {format_due(action.review_date, today)}"
+    )
+    value = str(action.id)
+    blocks: list[Block] = [
+        _section(headline),
+        _section(body),
+        ActionsBlock(
+            block_id=f"nudge:{action.id}",
+            elements=[
+                ButtonElement(text="Done", action_id=Act.NUDGE_DONE, value=value, style="primary"),
+                ButtonElement(text="Reschedule", action_id=Act.NUDGE_RESCHEDULE, value=value),
+                ButtonElement(text="Drop", action_id=Act.NUDGE_DROP, value=value),
+            ],
+        ),
+        ContextBlock(elements=[_md("Done asks what happened; Drop asks why.")]),
+    ]
+    return clip(f"{headline} {what}", TEXT_LIMIT), blocks
+
+
+def escalation_messages(
+    action: Action, review: Review, days_late: int
+) -> tuple[tuple[str, list[Block]], tuple[str, list[Block]]]:
+    """(the post in the review's thread, the DM to the facilitator) for a late, open action."""
+    what = escape(action.what)
+    late = f"{days_late} day{'' if days_late == 1 else 's'}"
+    line = (
+        f"*{what}*\n_Worked if:_ {escape(action.success_criterion)}\n"
+        f"Owner <@{action.owner_id}> · review date {action.review_date:%a %-d %b %Y}"
+    )
+    thread_text = f"🚩 An action from this review is {late} past its review date and still open."
+    thread = (
+        clip(f"{thread_text} {what}", TEXT_LIMIT),
+        [_section(thread_text), _section(line)],
+    )
+    dm_text = (
+        f"🚩 An action from your review {review_link(review)} is {late} past its review date "
+        "and still open. Check in with its owner, or reschedule or drop it."
+    )
+    dm = (
+        clip(f"An action from your review is {late} late: {what}", TEXT_LIMIT),
+        [
+            _section(dm_text),
+            _section(line),
+            ActionsBlock(
+                block_id=f"escalation:{action.id}",
+                elements=[
+                    ButtonElement(text="Done", action_id=Act.NUDGE_DONE, value=str(action.id)),
+                    ButtonElement(
+                        text="Reschedule", action_id=Act.NUDGE_RESCHEDULE, value=str(action.id)
+                    ),
+                    ButtonElement(text="Drop", action_id=Act.NUDGE_DROP, value=str(action.id)),
+                ],
+            ),
+        ],
+    )
+    return thread, dm

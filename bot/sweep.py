@@ -1,0 +1,228 @@
+"""One sweep of due nudges: claim a batch, send each, record what happened.
+
+The database decides what is due and who sends it. A batch is claimed (with a lease) and
+committed before anything is sent, so another sweeper never takes the same rows; each nudge
+is then sent outside any transaction and recorded in its own short one. No transaction is
+held open across a Slack call, and on SQLite each write transaction starts with its write,
+so concurrent sweepers wait on the busy timeout instead of failing on a stale snapshot.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.blocks.nudges import escalation_messages, nudge_dm
+from bot.deps import Deps
+from flows.nudges import NudgeKind
+from storage import nudges as store
+from storage.db import session_scope
+from storage.models import Action, ActionStatus, Nudge, Review
+
+log = logging.getLogger("aarbot.sweep")
+
+LEASE = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(hours=1)
+# Slack answers these with 200 and ok:false; asking again will not change the answer.
+PERMANENT_ERRORS = frozenset(
+    {"user_not_found", "account_inactive", "cannot_dm_bot", "user_disabled", "is_archived"}
+)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One nudge in a sweep's report."""
+
+    nudge_id: int
+    kind: str
+    owner_id: str
+    what: str
+    due_at: datetime
+    error: str | None = None
+
+
+@dataclass
+class SweepResult:
+    """What one sweep sent, failed to send (and will retry or gave up on), and cancelled."""
+
+    sent: list[Delivery] = field(default_factory=list)
+    failed: list[Delivery] = field(default_factory=list)
+    cancelled: list[Delivery] = field(default_factory=list)
+
+
+def default_worker() -> str:
+    """A worker id unique to this process and sweeper: host, pid and a random suffix."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def sweep(
+    *,
+    deps: Deps,
+    client: WebClient,
+    now: datetime | None = None,
+    worker: str | None = None,
+    batch: int = 50,
+    dry_run: bool = False,
+) -> SweepResult:
+    """Send every nudge due at `now` (default: the clock); dry_run only reports them."""
+    now = now or deps.clock()
+    worker = worker or default_worker()
+    result = SweepResult()
+    if dry_run:
+        with session_scope(deps.engine) as session:
+            for nudge, action, _review in store.peek_due(session=session, now=now, limit=10_000):
+                result.sent.append(_delivery(nudge, action))
+        return result
+    dm_channels: dict[str, str] = {}
+    while True:
+        with session_scope(deps.engine) as session:
+            ids = store.claim_due(session=session, now=now, worker=worker, lease=LEASE, limit=batch)
+        if not ids:
+            return result
+        with session_scope(deps.engine) as session:
+            claimed = store.claimed_with_context(session=session, nudge_ids=ids)
+        for nudge, _action, review in claimed:
+            _deliver(deps, client, nudge, review, now, worker, result, dm_channels)
+        if len(ids) < batch:
+            return result
+
+
+def _deliver(
+    deps: Deps,
+    client: WebClient,
+    nudge: Nudge,
+    review: Review,
+    now: datetime,
+    worker: str,
+    result: SweepResult,
+    dm_channels: dict[str, str],
+) -> None:
+    # Read the action again just before sending: a Done or Drop click since the claim wins.
+    with session_scope(deps.engine) as session:
+        action = session.get(Action, nudge.action_id)
+    if action is None or action.status != ActionStatus.OPEN:
+        with session_scope(deps.engine) as session:
+            store.mark_cancelled(session=session, nudge_id=nudge.id, worker=worker)
+        if action is not None:
+            result.cancelled.append(_delivery(nudge, action))
+        return
+    try:
+        channel_id, ts = _send(deps, client, nudge, action, review, now, dm_channels)
+    except (SlackClientError, OSError) as err:
+        error, retry_in, permanent = _failure(err, nudge.attempts)
+        with session_scope(deps.engine) as session:
+            status = store.mark_attempt_failed(
+                session=session,
+                nudge_id=nudge.id,
+                worker=worker,
+                error=error,
+                now=now,
+                retry_in=retry_in,
+                max_attempts=1 if permanent else deps.settings.nudge_max_attempts,
+            )
+        log.warning("nudge %s attempt %s failed (%s): %s", nudge.id, nudge.attempts, status, error)
+        result.failed.append(_delivery(nudge, action, error=f"{error} ({status})"))
+        return
+    with session_scope(deps.engine) as session:
+        held = store.mark_sent(
+            session=session, nudge_id=nudge.id, worker=worker, channel_id=channel_id, ts=ts, now=now
+        )
+    if not held:
+        # The lease ran out mid-send (or the action was closed meanwhile); say so loudly,
+        # because another sweeper may now send this nudge again.
+        log.error("nudge %s was sent after this worker lost its claim", nudge.id)
+    result.sent.append(_delivery(nudge, action))
+
+
+def _send(
+    deps: Deps,
+    client: WebClient,
+    nudge: Nudge,
+    action: Action,
+    review: Review,
+    now: datetime,
+    dm_channels: dict[str, str],
+) -> tuple[str, str]:
+    """Post the nudge; return the channel and ts of the message that is its record."""
+    today = _local_today(action.owner_tz, deps.settings.default_tz, now)
+    if nudge.kind == NudgeKind.ESCALATION:
+        (thread_text, thread_blocks), (dm_text, dm_blocks) = escalation_messages(
+            action, review, (today - action.review_date).days
+        )
+        # The thread post is the record. If the DM then fails the whole escalation is retried,
+        # which may repeat the thread post: better than a facilitator who never hears.
+        posted = client.chat_postMessage(
+            channel=review.channel_id,
+            thread_ts=review.thread_ts or review.message_ts,
+            text=thread_text,
+            blocks=thread_blocks,
+        )
+        dm = _dm_channel(client, review.facilitator_id, dm_channels)
+        client.chat_postMessage(channel=dm, text=dm_text, blocks=dm_blocks)
+        return posted["channel"], posted["ts"]
+    text, blocks = nudge_dm(kind=nudge.kind, action=action, review=review, today=today)
+    channel = _dm_channel(client, action.owner_id, dm_channels)
+    posted = client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    return posted["channel"], posted["ts"]
+
+
+def _dm_channel(client: WebClient, user_id: str, known: dict[str, str]) -> str:
+    if user_id not in known:
+        known[user_id] = client.conversations_open(users=user_id)["channel"]["id"]
+    return known[user_id]
+
+
+def _failure(err: Exception, attempts: int) -> tuple[str, timedelta, bool]:
+    """The error as kept in the database, when to try again, and whether it is hopeless."""
+    if isinstance(err, SlackApiError):
+        response = err.response
+        code = response.get("error") or "unknown_error"
+        error = f"{code} (HTTP {response.status_code})"
+        retry_after = _retry_after(response.headers)
+        if retry_after is not None:
+            return error, max(retry_after, timedelta(seconds=1)), False
+        permanent = response.status_code == 200 and code in PERMANENT_ERRORS
+        return error, _backoff(attempts), permanent
+    return f"{type(err).__name__}: {err}", _backoff(attempts), False
+
+
+def _retry_after(headers) -> timedelta | None:
+    for name, value in (headers or {}).items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) else value
+            try:
+                return timedelta(seconds=int(raw))
+            except ValueError:
+                return None
+    return None
+
+
+def _backoff(attempts: int) -> timedelta:
+    """1, 2, 4, … minutes after the first, second, third failed attempt, at most an hour."""
+    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def _local_today(owner_tz: str, default_tz: str, now: datetime) -> date:
+    try:
+        return now.astimezone(ZoneInfo(owner_tz or default_tz)).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        return now.astimezone(ZoneInfo(default_tz)).date()
+
+
+def _delivery(nudge: Nudge, action: Action, error: str | None = None) -> Delivery:
+    return Delivery(
+        nudge_id=nudge.id,
+        kind=nudge.kind,
+        owner_id=action.owner_id,
+        what=action.what,
+        due_at=nudge.due_at,
+        error=error,
+    )

@@ -1,0 +1,272 @@
+"""Delivering nudges: each due nudge once, leases, retries after 429/5xx, escalation, digest."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot.app import build_client
+from bot.cli import main
+from bot.deps import Deps
+from bot.digest import send_weekly_digest
+from bot.ids import Act
+from bot.standin import SlackStandIn
+from bot.sweep import LEASE, sweep
+from storage import nudges
+from storage.models import Action, ActionStatus, Nudge, NudgeStatus
+from tests.bot.nudging import NOW, due_actions, nudged_action_ids, review
+
+
+def _bare_client(deps: Deps) -> WebClient:
+    """A client without its own retries, so the database's retry is all there is."""
+    settings = deps.settings
+    return WebClient(
+        token=settings.slack_bot_token, base_url=settings.slack_api_url, retry_handlers=[]
+    )
+
+
+def _nudge(session: Session, action_id: int) -> Nudge:
+    session.expire_all()
+    [row] = nudges.nudges_of(session=session, action_id=action_id)
+    return row
+
+
+def test_a_sweep_sends_each_due_nudge_once_and_a_second_sweep_sends_nothing(
+    session: Session, deps: Deps, standin: SlackStandIn
+) -> None:
+    row = review(session, title="Deploy <!channel> outage")
+    [reminder] = due_actions(
+        session, 1, review_row=row, kind="reminder", review_date=NOW.date() + timedelta(days=2)
+    )
+    [due] = due_actions(
+        session, 1, review_row=row, what="Page <!here> on-call", owners=("U0CAROL",)
+    )
+    [later] = due_actions(session, 1, review_row=row, due_at=NOW + timedelta(hours=1))
+    client = build_client(deps.settings)
+
+    first = sweep(deps=deps, client=client, now=NOW, worker="w1")
+
+    assert sorted(d.nudge_id for d in first.sent) == sorted(
+        _nudge(session, a).id for a in (reminder, due)
+    )
+    assert nudged_action_ids(standin) == {reminder: 1, due: 1}
+    dm = standin.dm("U0CAROL")[-1]  # the second action's owner
+    assert "&lt;!here&gt;" in dm["text"]
+    assert "<!here>" not in str(dm["blocks"])
+    shown = str(dm["blocks"])
+    assert "Zero deploy incidents" in shown
+    assert "Deploy &lt;!channel&gt; outage" in shown
+    assert row.permalink in shown
+    assert "Today is the review date" in shown
+    buttons = [e.get("action_id") for b in dm["blocks"] for e in b.get("elements", [])]
+    assert {Act.NUDGE_DONE, Act.NUDGE_RESCHEDULE, Act.NUDGE_DROP} <= set(buttons)
+    assert "Coming up" in standin.dm("U0BOB")[-1]["text"]
+    assert _nudge(session, due).slack_ts == dm["ts"]
+
+    calls = len(standin.calls)
+    second = sweep(deps=deps, client=client, now=NOW + timedelta(minutes=1), worker="w2")
+    assert (second.sent, second.failed, len(standin.calls)) == ([], [], calls)
+    assert _nudge(session, later).status == NudgeStatus.PENDING
+
+
+@pytest.mark.parametrize("status", [ActionStatus.DONE, ActionStatus.DROPPED])
+def test_nothing_is_sent_for_an_action_that_is_no_longer_open(
+    session: Session, deps: Deps, standin: SlackStandIn, status: str
+) -> None:
+    # The status changes without cancelling the plan: the sweep itself must check.
+    [action] = due_actions(session, 1, review_row=review(session), status=status)
+
+    result = sweep(deps=deps, client=build_client(deps.settings), now=NOW)
+
+    assert result.sent == []
+    assert [d.nudge_id for d in result.cancelled] == [_nudge(session, action).id]
+    assert standin.calls_to("chat.postMessage") == []
+    assert _nudge(session, action).status == NudgeStatus.CANCELLED
+
+
+def test_two_concurrent_sweepers_send_each_of_1000_nudges_exactly_once(
+    session: Session, deps: Deps, standin: SlackStandIn
+) -> None:
+    actions = due_actions(session, 1000, review_row=review(session))
+    results = {}
+
+    def run(worker: str) -> None:
+        results[worker] = sweep(
+            deps=deps, client=build_client(deps.settings), now=NOW, worker=worker, batch=25
+        )
+
+    threads = [threading.Thread(target=run, args=(f"sweeper-{i}",)) for i in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert set(results) == {"sweeper-1", "sweeper-2"}
+    sent = [d.nudge_id for r in results.values() for d in r.sent]
+    assert len(sent) == len(set(sent)) == 1000
+    assert all(not r.failed for r in results.values())
+    assert nudged_action_ids(standin) == dict.fromkeys(actions, 1)
+    session.expire_all()
+    rows = session.exec(nudges.due_ids(now=NOW, limit=5000)).all()
+    assert rows == []  # nothing left to claim
+    report = nudges.status_report(session=session)
+    assert report.counts == {NudgeStatus.SENT: 1000}
+
+
+def test_a_sweeper_killed_between_claim_and_send_leaves_a_lease_that_expires(
+    session: Session, deps: Deps, standin: SlackStandIn
+) -> None:
+    [action] = due_actions(session, 1, review_row=review(session))
+    nudges.claim_due(session=session, now=NOW, worker="dead", lease=LEASE)
+    session.commit()  # ...and the process dies before sending
+    client = build_client(deps.settings)
+
+    early = sweep(deps=deps, client=client, now=NOW + LEASE - timedelta(seconds=1))
+    late = sweep(deps=deps, client=client, now=NOW + LEASE + timedelta(seconds=1))
+    again = sweep(deps=deps, client=client, now=NOW + LEASE * 3)
+
+    assert (len(early.sent), len(late.sent), len(again.sent)) == (0, 1, 0)
+    assert nudged_action_ids(standin) == {action: 1}
+    row = _nudge(session, action)
+    assert (row.status, row.attempts) == (NudgeStatus.SENT, 2)
+    assert row.claimed_by != "dead"
+
+
+def test_429_beyond_the_clients_own_retries_backs_off_then_is_sent(
+    session: Session, deps: Deps, standin: SlackStandIn
+) -> None:
+    [action] = due_actions(session, 1, review_row=review(session))
+    # The client retries a 429 three times itself (sleeping Retry-After, here 0 s); a fourth
+    # 429 reaches the sweep, which puts the nudge back with a backoff.
+    standin.fail_next("chat.postMessage", status=429, retry_after=0, times=4)
+    client = build_client(deps.settings)
+
+    first = sweep(deps=deps, client=client, now=NOW)
+
+    assert first.sent == []
+    assert "ratelimited" in first.failed[0].error
+    row = _nudge(session, action)
+    assert row.status == NudgeStatus.PENDING
+    assert row.lease_expires_at > NOW
+    assert sweep(deps=deps, client=client, now=NOW).sent == []
+    assert len(sweep(deps=deps, client=client, now=NOW + timedelta(seconds=2)).sent) == 1
+    assert nudged_action_ids(standin) == {action: 1}
+
+
+def test_a_429s_retry_after_is_honoured_by_the_database_retry(
+    session: Session, deps: Deps, standin: SlackStandIn
+) -> None:
+    [action] = due_actions(session, 1, review_row=review(session))
+    standin.fail_next("chat.postMessage", status=429, retry_after=120)
+    client = _bare_client(deps)
+
+    assert len(sweep(deps=deps, client=client, now=NOW).failed) == 1
+    assert _nudge(session, action).lease_expires_at == NOW + timedelta(seconds=120)
+    assert sweep(deps=deps, client=client, now=NOW + timedelta(seconds=119)).sent == []
+    assert len(sweep(deps=deps, client=client, now=NOW + timedelta(seconds=121)).sent) == 1
+    assert nudged_action_ids(standin) == {action: 1}
+
+
+def test_500s_are_retried_with_backoff_and_nothing_is_lost(
+    session: Session, deps: Deps, standin: SlackStandIn
+) -> None:
+    [action] = due_actions(session, 1, review_row=review(session))
+    standin.fail_next("chat.postMessage", status=500, times=3)  # one more than the client's
+    client = build_client(deps.settings)
+
+    assert len(sweep(deps=deps, client=client, now=NOW).failed) == 1
+    assert sweep(deps=deps, client=client, now=NOW + timedelta(seconds=59)).sent == []
+    assert len(sweep(deps=deps, client=client, now=NOW + timedelta(seconds=61)).sent) == 1
+    assert nudged_action_ids(standin) == {action: 1}
+
+
+def test_after_max_attempts_the_nudge_is_failed_and_status_shows_the_error(
+    session: Session,
+    make_settings,
+    engine,
+    standin: SlackStandIn,
+    tmp_path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    deps = Deps(settings=make_settings(nudge_max_attempts=3), engine=engine)
+    [action] = due_actions(session, 1, review_row=review(session))
+    standin.fail_next("chat.postMessage", status=503, times=3)
+    client = _bare_client(deps)
+    now = NOW
+    for _ in range(3):
+        sweep(deps=deps, client=client, now=now)
+        now += timedelta(minutes=5)  # past every backoff (1, 2, 4 minutes)
+
+    row = _nudge(session, action)
+    assert (row.status, row.attempts) == (NudgeStatus.FAILED, 3)
+    assert sweep(deps=deps, client=client, now=now + timedelta(days=1)).sent == []
+    monkeypatch.setenv("DATABASE_URL", deps.settings.database_url)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    assert main(["nudges", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "failed: 1" in out
+    assert "internal_error (HTTP 503)" in out
+
+
+def test_an_escalation_posts_in_the_review_thread_and_dms_the_facilitator(
+    session: Session, deps: Deps, standin: SlackStandIn
+) -> None:
+    row = review(session, standin)
+    [action] = due_actions(
+        session,
+        1,
+        review_row=row,
+        kind="escalation",
+        review_date=NOW.date() - timedelta(days=7),
+        what="Write the <!channel> runbook",
+    )
+
+    result = sweep(deps=deps, client=build_client(deps.settings), now=NOW)
+
+    assert len(result.sent) == 1
+    [post] = standin.thread("C0GENERAL", row.thread_ts)[1:]
+    assert "7 days past its review date" in post["text"]
+    assert "&lt;!channel&gt;" in str(post["blocks"])
+    assert "<!channel>" not in str(post["blocks"])
+    [dm] = standin.dm("U0ALICE")
+    assert "7 days late" in dm["text"]
+    assert row.permalink in str(dm["blocks"])
+    assert standin.dm("U0BOB") == []  # the owner's own nudges are the other kinds
+    assert _nudge(session, action).slack_ts == post["ts"]
+
+
+def test_the_weekly_digest_lists_due_overdue_and_done_per_channel_once_a_week(
+    session: Session, deps: Deps, standin: SlackStandIn
+) -> None:
+    row = review(session, title="Checkout <b>outage</b>")
+    due_actions(session, 1, review_row=row, what="Due <!channel> soon")
+    due_actions(session, 1, review_row=row, what="Late one", review_date=NOW.date() - timedelta(3))
+    due_actions(
+        session, 1, review_row=row, what="Next month", review_date=NOW.date() + timedelta(30)
+    )
+    [done] = due_actions(session, 1, review_row=row, what="Finished", status=ActionStatus.DONE)
+    secret = review(session, title="Secret", channel_id="C0OPS", confidential=True)
+    due_actions(session, 1, review_row=secret, what="Hidden")
+    session.get(Action, done).completed_at = NOW - timedelta(days=1)
+    session.commit()
+    client = build_client(deps.settings)
+
+    assert send_weekly_digest(deps=deps, client=client, now=NOW) == 1
+    [message] = [m for m in standin.messages("C0GENERAL") if "Follow-through" in m["text"]]
+    shown = str(message["blocks"])
+    assert "Due &lt;!channel&gt; soon" in shown
+    assert "<!channel>" not in shown
+    assert "Late one" in shown
+    assert "Finished" in shown
+    assert "Next month" not in shown
+    assert "Checkout &lt;b&gt;outage&lt;/b&gt;" in shown
+    assert message["text"] == "Follow-through this week: 1 due, 1 overdue, 1 done"
+    assert standin.messages("C0OPS") == []
+    # A second replica's cron (or a restart) in the same week posts nothing more.
+    assert send_weekly_digest(deps=deps, client=client, now=NOW + timedelta(hours=1)) == 0
+    assert send_weekly_digest(deps=deps, client=client, now=NOW + timedelta(days=7)) == 1
