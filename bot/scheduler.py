@@ -23,6 +23,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.deps import Deps
+from bot.zones import refresh_owner_zones
 from storage.db import session_scope
 from storage.events import prune_events
 
@@ -67,6 +68,10 @@ def _digest(deps: Deps, client: WebClient) -> str:
     return f"digest posted to {send_weekly_digest(deps=deps, client=client, now=deps.clock())}"
 
 
+def _zones(deps: Deps, client: WebClient) -> int:
+    return refresh_owner_zones(deps=deps, client=client)
+
+
 def jobs(deps: Deps) -> list[Job]:
     """The jobs every process runs."""
     settings = deps.settings
@@ -77,6 +82,7 @@ def jobs(deps: Deps) -> list[Job]:
             in_one_session(_prune),
         ),
         Job("sweep-nudges", IntervalTrigger(seconds=settings.sweep_seconds), _sweep),
+        Job("refresh-owner-zones", CronTrigger(hour=4, minute=7, timezone=UTC), _zones),
         Job(
             "weekly-digest",
             CronTrigger(day_of_week=settings.digest_day, hour=settings.digest_hour, timezone=UTC),

@@ -157,16 +157,17 @@ def _send(
         (thread_text, thread_blocks), (dm_text, dm_blocks) = escalation_messages(
             action, review, (today - action.review_date).days
         )
-        # The thread post is the record. If the DM then fails the whole escalation is retried,
-        # which may repeat the thread post: better than a facilitator who never hears.
+        # DMs first, the thread post last as the record: a failed DM retries the escalation
+        # without having posted in the thread twice.
+        for person in dict.fromkeys([review.facilitator_id, *deps.settings.leads]):
+            dm = _dm_channel(client, person, dm_channels)
+            client.chat_postMessage(channel=dm, text=dm_text, blocks=dm_blocks)
         posted = client.chat_postMessage(
             channel=review.channel_id,
             thread_ts=review.thread_ts or review.message_ts,
             text=thread_text,
             blocks=thread_blocks,
         )
-        dm = _dm_channel(client, review.facilitator_id, dm_channels)
-        client.chat_postMessage(channel=dm, text=dm_text, blocks=dm_blocks)
         return posted["channel"], posted["ts"]
     text, blocks = nudge_dm(kind=nudge.kind, action=action, review=review, today=today)
     channel = _dm_channel(client, action.owner_id, dm_channels)

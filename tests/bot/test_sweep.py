@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -213,9 +214,10 @@ def test_after_max_attempts_the_nudge_is_failed_and_status_shows_the_error(
     assert "internal_error (HTTP 503)" in out
 
 
-def test_an_escalation_posts_in_the_review_thread_and_dms_the_facilitator(
+def test_an_escalation_posts_in_the_review_thread_and_dms_the_facilitator_and_leads(
     session: Session, deps: Deps, standin: SlackStandIn
 ) -> None:
+    deps = replace(deps, settings=replace(deps.settings, leads=("U0CAROL",)))
     row = review(session, standin)
     [action] = due_actions(
         session,
@@ -236,6 +238,8 @@ def test_an_escalation_posts_in_the_review_thread_and_dms_the_facilitator(
     [dm] = standin.dm("U0ALICE")
     assert "7 days late" in dm["text"]
     assert row.permalink in str(dm["blocks"])
+    [lead_dm] = standin.dm("U0CAROL")
+    assert "7 days late" in lead_dm["text"]
     assert standin.dm("U0BOB") == []  # the owner's own nudges are the other kinds
     assert _nudge(session, action).slack_ts == post["ts"]
 
