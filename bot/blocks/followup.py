@@ -13,12 +13,12 @@ from slack_sdk.models.blocks import (
     MarkdownTextObject,
     Option,
     PlainTextInputElement,
-    PlainTextObject,
     RadioButtonsElement,
     SectionBlock,
 )
 from slack_sdk.models.views import View
 
+from bot.blocks.modals import modal, plain
 from bot.blocks.review import MET
 from bot.blocks.text import clip, escape
 from bot.ids import FOLLOW_UP, Act
@@ -31,28 +31,12 @@ SECTION_LIMIT = 3000
 MET_CHOICES = {"yes": "Yes", "partly": "Partly", "no": "No"}
 
 
-def _plain(text: str, limit: int = 75) -> PlainTextObject:
-    return PlainTextObject(text=clip(text, limit), emoji=True)
-
-
 def _section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_LIMIT)))
 
 
 def _context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=clip(text, SECTION_LIMIT))])
-
-
-def _modal(callback_id: str, title: str, submit: str, blocks: list, meta: str) -> View:
-    return View(
-        type="modal",
-        callback_id=callback_id,
-        title=_plain(title, 24),
-        submit=_plain(submit, 24),
-        close=_plain("Cancel", 24),
-        blocks=blocks,
-        private_metadata=meta,
-    )
 
 
 def _day(action: Action) -> str:
@@ -79,29 +63,29 @@ def outcome_modal(*, action: Action, meta: str) -> View:
         _about(action),
         InputBlock(
             block_id=BlockId.OUTCOME,
-            label=_plain("What happened?"),
+            label=plain("What happened?"),
             element=PlainTextInputElement(
                 action_id=BlockId.OUTCOME,
                 multiline=True,
                 max_length=NOTES_LIMIT,
-                placeholder=_plain("What you did, and what you saw afterwards."),
+                placeholder=plain("What you did, and what you saw afterwards."),
             ),
         ),
         InputBlock(
             block_id=BlockId.CRITERION_MET,
-            label=_plain("Was the success criterion met?"),
+            label=plain("Was the success criterion met?"),
             element=RadioButtonsElement(action_id=BlockId.CRITERION_MET, options=choices),
         ),
         InputBlock(
             block_id=BlockId.NOTES,
-            label=_plain("Notes"),
+            label=plain("Notes"),
             optional=True,
             element=PlainTextInputElement(
                 action_id=BlockId.NOTES, multiline=True, max_length=NOTES_LIMIT
             ),
         ),
     ]
-    return _modal(ViewId.OUTCOME, "Mark it done", "Done", blocks, meta)
+    return modal(ViewId.OUTCOME, "Mark it done", "Done", blocks, meta)
 
 
 def reschedule_modal(*, action: Action, meta: str) -> View:
@@ -110,14 +94,14 @@ def reschedule_modal(*, action: Action, meta: str) -> View:
         _about(action),
         InputBlock(
             block_id=BlockId.REVIEW_DATE,
-            label=_plain("New review date"),
-            hint=_plain("When we check whether it worked.", 150),
+            label=plain("New review date"),
+            hint=plain("When we check whether it worked.", 150),
             element=DatePickerElement(
                 action_id=BlockId.REVIEW_DATE, initial_date=action.review_date.isoformat()
             ),
         ),
     ]
-    return _modal(ViewId.RESCHEDULE, "Reschedule", "Reschedule", blocks, meta)
+    return modal(ViewId.RESCHEDULE, "Reschedule", "Reschedule", blocks, meta)
 
 
 def drop_modal(*, action: Action, meta: str) -> View:
@@ -126,14 +110,14 @@ def drop_modal(*, action: Action, meta: str) -> View:
         _about(action),
         InputBlock(
             block_id=BlockId.REASON,
-            label=_plain("Why drop it?"),
-            hint=_plain("The review keeps the reason, so the team knows what happened.", 150),
+            label=plain("Why drop it?"),
+            hint=plain("The review keeps the reason, so the team knows what happened.", 150),
             element=PlainTextInputElement(
                 action_id=BlockId.REASON, multiline=True, max_length=REASON_LIMIT
             ),
         ),
     ]
-    return _modal(ViewId.DROP, "Drop the action", "Drop", blocks, meta)
+    return modal(ViewId.DROP, "Drop the action", "Drop", blocks, meta)
 
 
 def nudge_buttons(action: Action) -> ActionsBlock:

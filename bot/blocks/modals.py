@@ -42,17 +42,19 @@ def metadata(**values: Any) -> str:
     return packed
 
 
-def _plain(text: str, limit: int = 75) -> PlainTextObject:
+def plain(text: str, limit: int = 75) -> PlainTextObject:
+    """Plain text clipped to a Slack limit."""
     return PlainTextObject(text=clip(text, limit), emoji=True)
 
 
-def _modal(callback_id: str, title: str, submit: str, blocks: list, meta: str) -> View:
+def modal(callback_id: str, title: str, submit: str, blocks: list, meta: str) -> View:
+    """A modal with our Cancel button and titles clipped to Slack's 24 characters."""
     return View(
         type="modal",
         callback_id=callback_id,
-        title=_plain(title, 24),
-        submit=_plain(submit, 24),
-        close=_plain("Cancel", 24),
+        title=plain(title, 24),
+        submit=plain(submit, 24),
+        close=plain("Cancel", 24),
         blocks=blocks,
         private_metadata=meta,
     )
@@ -75,12 +77,12 @@ def start_modal(
     blocks.append(
         InputBlock(
             block_id=Block.TITLE,
-            label=_plain("Title"),
+            label=plain("Title"),
             element=PlainTextInputElement(
                 action_id=Block.TITLE,
                 initial_value=clip(title, TITLE_LIMIT) or None,
                 max_length=TITLE_LIMIT,
-                placeholder=_plain("e.g. Checkout outage after Friday's deploy"),
+                placeholder=plain("e.g. Checkout outage after Friday's deploy"),
             ),
         )
     )
@@ -88,7 +90,7 @@ def start_modal(
         blocks.append(
             InputBlock(
                 block_id=Block.CHANNEL,
-                label=_plain("Channel for the review"),
+                label=plain("Channel for the review"),
                 element=ConversationSelectElement(
                     action_id=Block.CHANNEL,
                     default_to_current_conversation=True,
@@ -100,32 +102,32 @@ def start_modal(
     blocks += [
         InputBlock(
             block_id=Block.TEMPLATE,
-            label=_plain("Kind of review"),
+            label=plain("Kind of review"),
             element=StaticSelectElement(
                 action_id=Block.TEMPLATE, options=options, initial_option=options[0]
             ),
         ),
         InputBlock(
             block_id=Block.WHAT_HAPPENED,
-            label=_plain("What happened?"),
+            label=plain("What happened?"),
             optional=True,
             element=PlainTextInputElement(
                 action_id=Block.WHAT_HAPPENED,
                 multiline=True,
                 max_length=ANSWER_LIMIT,
                 initial_value=clip(what_happened, ANSWER_LIMIT) or None,
-                placeholder=_plain("The facts as you know them; the group adds the rest."),
+                placeholder=plain("The facts as you know them; the group adds the rest."),
             ),
         ),
         InputBlock(
             block_id=Block.PARTICIPANTS,
-            label=_plain("Who should take part?"),
+            label=plain("Who should take part?"),
             optional=True,
             element=UserMultiSelectElement(action_id=Block.PARTICIPANTS),
         ),
         InputBlock(
             block_id=Block.OPTIONS,
-            label=_plain("Options"),
+            label=plain("Options"),
             optional=True,
             element=CheckboxesElement(
                 action_id=Block.OPTIONS,
@@ -149,7 +151,7 @@ def start_modal(
             ),
         ),
     ]
-    return _modal(ViewId.START, "Start a review", "Start", blocks, meta)
+    return modal(ViewId.START, "Start a review", "Start", blocks, meta)
 
 
 def answer_modal(*, question: Question, review_title: str, meta: str) -> View:
@@ -165,13 +167,13 @@ def answer_modal(*, question: Question, review_title: str, meta: str) -> View:
         ),
         InputBlock(
             block_id=Block.ANSWER,
-            label=_plain("Your answer"),
+            label=plain("Your answer"),
             element=PlainTextInputElement(
                 action_id=Block.ANSWER, multiline=True, max_length=ANSWER_LIMIT
             ),
         ),
     ]
-    return _modal(ViewId.ANSWER, "Answer", "Save answer", blocks, meta)
+    return modal(ViewId.ANSWER, "Answer", "Save answer", blocks, meta)
 
 
 def action_modal(*, meta: str, kinds: Sequence[str], note: str | None = None) -> View:
@@ -183,36 +185,36 @@ def action_modal(*, meta: str, kinds: Sequence[str], note: str | None = None) ->
     blocks += [
         InputBlock(
             block_id=Block.WHAT,
-            label=_plain("What will be done?"),
-            hint=_plain("Start with a verb: add, automate, remove, write, schedule…", 150),
+            label=plain("What will be done?"),
+            hint=plain("Start with a verb: add, automate, remove, write, schedule…", 150),
             element=PlainTextInputElement(action_id=Block.WHAT, max_length=WHAT_LIMIT),
         ),
         InputBlock(
             block_id=Block.OWNER,
-            label=_plain("Owner (one person)"),
+            label=plain("Owner (one person)"),
             element=UserSelectElement(action_id=Block.OWNER),
         ),
         InputBlock(
             block_id=Block.REVIEW_DATE,
-            label=_plain("Review date"),
-            hint=_plain("When we check whether it worked.", 150),
+            label=plain("Review date"),
+            hint=plain("When we check whether it worked.", 150),
             element=DatePickerElement(action_id=Block.REVIEW_DATE),
         ),
         InputBlock(
             block_id=Block.CRITERION,
-            label=_plain("How will we know it worked?"),
-            hint=_plain("Something observable: a number, a threshold, a check.", 150),
+            label=plain("How will we know it worked?"),
+            hint=plain("Something observable: a number, a threshold, a check.", 150),
             element=PlainTextInputElement(action_id=Block.CRITERION, max_length=CRITERION_LIMIT),
         ),
         InputBlock(
             block_id=Block.KIND,
-            label=_plain("Kind"),
+            label=plain("Kind"),
             element=StaticSelectElement(
                 action_id=Block.KIND, options=options, initial_option=options[0]
             ),
         ),
     ]
-    return _modal(ViewId.ADD_ACTION, "Add an action", "Add action", blocks, meta)
+    return modal(ViewId.ADD_ACTION, "Add an action", "Add action", blocks, meta)
 
 
 def perspective_modal(*, review_title: str, questions: Sequence[Question], meta: str) -> View:
@@ -229,12 +231,12 @@ def perspective_modal(*, review_title: str, questions: Sequence[Question], meta:
         blocks.append(
             InputBlock(
                 block_id=f"q_{question.key}",
-                label=_plain(question.prompt, 2000),
-                hint=_plain(question.help, 150),
+                label=plain(question.prompt, 2000),
+                hint=plain(question.help, 150),
                 optional=True,
                 element=PlainTextInputElement(
                     action_id=f"q_{question.key}", multiline=True, max_length=ANSWER_LIMIT
                 ),
             )
         )
-    return _modal(ViewId.PERSPECTIVE, "Your perspective", "Send", blocks, meta)
+    return modal(ViewId.PERSPECTIVE, "Your perspective", "Send", blocks, meta)
