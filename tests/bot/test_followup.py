@@ -375,3 +375,16 @@ def test_the_outcome_shows_in_the_closing_summary(fixed_bot: Bot, session: Sessi
     summary = r.thread(fixed_bot, root)[-1]
     assert "Summary" in _texts([summary])
     assert "✅ done · criterion partly met" in _texts([summary])
+
+
+def test_an_outcome_survives_slack_failing_after_the_submit(
+    fixed_bot: Bot, session: Session
+) -> None:
+    dm = _nudged(fixed_bot, session)
+    _click(fixed_bot, dm, Act.NUDGE_DONE)
+    view = fixed_bot.last_view()
+    fixed_bot.standin.fail_next("chat.update", status=500, times=10)
+    fixed_bot.submit(view, _outcome_values("Canary caught a bad build", "yes"), user="U0BOB")
+    session.rollback()
+    assert _action(session).status == "done"
+    assert _action(session).outcome_summary == "Canary caught a bad build"

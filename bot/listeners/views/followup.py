@@ -84,7 +84,7 @@ def submit_outcome(
         ack(response_action="errors", errors={Block.OUTCOME: str(refusal)})
         return
     ack()
-    session.flush()
+    session.commit()  # the outcome is kept even if the Slack calls below fail
     if outcome.needs_follow_up:
         posting.post_to_thread(client, review, *outcome_in_thread(action))
     _after(client, session, deps, meta, action, review)
@@ -139,6 +139,7 @@ def submit_reschedule(
         ack(response_action="errors", errors={Block.REVIEW_DATE: str(refusal)})
         return
     ack()
+    session.commit()  # kept even if the Slack calls below fail
     _after(client, session, deps, meta, action, review)
 
 
@@ -169,4 +170,5 @@ def submit_drop(
         ack(response_action="errors", errors={Block.REASON: str(refusal)})
         return
     ack()
+    session.commit()  # kept even if the Slack calls below fail
     _after(client, session, deps, meta, action, review)
