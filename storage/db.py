@@ -19,6 +19,18 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 _MIGRATION_LOCK_ID = 0x4161_5262
 
 
+# Kept by migrations and triggers, not by the models (see migrations/versions/0003_search.py).
+SEARCH_TABLES = frozenset({"reviews_fts", "review_search"})
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic filter: leave the full-text search tables (and FTS5's shadow tables) alone."""
+    if type_ == "table" and name and any(name.startswith(t) for t in SEARCH_TABLES):
+        return False
+    table = getattr(obj, "table", None)
+    return not (table is not None and table.name in SEARCH_TABLES)
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create the engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
     parsed = make_url(url)

@@ -14,6 +14,7 @@ from storage.db import (
     current_revision,
     downgrade,
     head_revision,
+    include_object,
     make_engine,
     pending_migrations,
     upgrade,
@@ -35,7 +36,9 @@ def test_upgrade_builds_the_models_schema_with_no_difference(tmp_path: Path) -> 
     assert current_revision(engine) == head_revision()
     assert not pending_migrations(engine)
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": include_object}
+        )
         assert compare_metadata(context, SQLModel.metadata) == []
     engine.dispose()
 

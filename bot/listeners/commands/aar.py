@@ -9,10 +9,12 @@ from sqlmodel import Session
 from bot.blocks.help import help_blocks, help_text
 from bot.blocks.modals import metadata, start_modal
 from bot.blocks.review import list_message
+from bot.blocks.search import search_results, search_usage
 from bot.deps import Deps
 from bot.listeners.commands.parse import parse
 from bot.listeners.session import with_session
 from storage import reviews as store
+from storage.search import search_reviews
 
 
 @with_session
@@ -32,6 +34,19 @@ def handle_aar(
         )
         blocks = list_message(reviews, deps.templates.templates)
         ack(text="Open reviews in this channel", blocks=blocks, response_type="ephemeral")
+    elif parsed.name == "search":
+        if not parsed.arg.strip():
+            text, blocks = search_usage()
+        else:
+            hits = search_reviews(
+                session=session,
+                team_id=context.team_id or "",
+                query=parsed.arg,
+                viewer_id=command["user_id"],
+                is_lead=command["user_id"] in deps.settings.leads,
+            )
+            text, blocks = search_results(parsed.arg, hits)
+        ack(text=text, blocks=blocks, response_type="ephemeral")
     else:
         unknown = parsed.arg if parsed.name == "unknown" else None
         ack(text=help_text(), blocks=help_blocks(unknown=unknown), response_type="ephemeral")
