@@ -24,6 +24,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         # The demo builds its own settings: a real workspace's .env must not leak into it.
         return _demo(args)
+    if args.command == "doctor":
+        # The doctor reports bad settings as findings instead of stopping at the first.
+        return _doctor(args)
     try:
         settings = load_settings()
         return args.func(args, settings)
@@ -56,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
         help="write the demo's SQLite database to PATH (a new file) instead of a temp dir",
     )
 
+    sub.add_parser("doctor", help="check settings, database, token, scopes and lessons channel")
+
     db = sub.add_parser("db", help="database migrations")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply pending migrations").set_defaults(func=_db_upgrade)
@@ -65,8 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--format",
         required=True,
-        choices=["json"],
-        help="output format: json (md and csv come later)",
+        choices=["json", "md", "csv"],
+        help="json (everything, for aarbot import), md (post-mortem documents) or csv (actions)",
     )
     export.add_argument("--review", type=int, metavar="ID", help="only the review with this id")
     export.add_argument(
@@ -76,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
         help="only reviews created on or after this day (UTC)",
     )
     export.set_defaults(func=_export)
+
+    load = sub.add_parser("import", help="load a JSON export into an empty database")
+    load.add_argument(
+        "file", metavar="FILE", help="the output of aarbot export --format json, or -"
+    )
+    load.set_defaults(func=_import)
 
     nudges = sub.add_parser("nudges", help="send, inspect and retry nudge DMs")
     nudges_sub = nudges.add_subparsers(dest="nudges_command", required=True, metavar="ACTION")
@@ -158,6 +169,14 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(out=sys.stdout, keep_db=args.keep_db)
 
 
+def _doctor(_args: argparse.Namespace) -> int:
+    from bot.doctor import run_doctor
+
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="replace")
+    return run_doctor(out=sys.stdout)
+
+
 def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
     from storage.db import current_revision, upgrade
 
@@ -205,10 +224,65 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         return _fail(str(err), EXIT_FAILURE)
     finally:
         engine.dispose()
-    # JSON is UTF-8 whatever the locale (a redirected stdout on Windows would be cp1252).
+    # Exports are UTF-8 whatever the locale (a redirected stdout on Windows would be cp1252);
+    # CSV brings its own CRLF line ends, which must not be translated again.
     if isinstance(sys.stdout, io.TextIOWrapper):
-        sys.stdout.reconfigure(encoding="utf-8")
-    print(json.dumps(document, indent=2, ensure_ascii=False))
+        sys.stdout.reconfigure(encoding="utf-8", newline="" if args.format == "csv" else None)
+    sys.stdout.write(_render(args.format, document, settings))
+    return 0
+
+
+def _render(fmt: str, document: dict, settings: Settings) -> str:
+    from bot.render_export import to_csv, to_markdown
+    from flows.templates import load_templates
+
+    if fmt == "csv":
+        return to_csv(document)
+    if fmt == "md":
+        # A broken team file is the doctor's business: its built-ins and good files still apply.
+        templates = load_templates(settings.templates_dir).templates
+        return to_markdown(document, templates=templates)
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.db import session_scope
+    from storage.importer import ImportRefusedError, import_reviews
+
+    try:
+        if args.file == "-":
+            raw = sys.stdin.buffer.read().decode("utf-8")
+        else:
+            raw = Path(args.file).read_text(encoding="utf-8")
+        document = json.loads(raw)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        return _fail(f"cannot read {args.file}: {err}", EXIT_USAGE)
+    engine, code = _ready_engine(settings)
+    if engine is None:
+        return code
+    try:
+        with session_scope(engine) as session:
+            summary = import_reviews(session=session, document=document)
+    except ImportRefusedError as err:
+        return _fail(f"nothing imported: {err}", EXIT_USAGE)
+    except IntegrityError as err:
+        first = str(err.orig).splitlines()[0] if err.orig else str(err)
+        return _fail(f"nothing imported: the file breaks a database rule: {first}", EXIT_USAGE)
+    finally:
+        engine.dispose()
+    from bot.blocks.text import count
+
+    parts = [
+        count(summary.reviews, "review"),
+        count(summary.participants, "participant"),
+        count(summary.answers, "answer"),
+        count(summary.actions, "action"),
+        count(summary.nudges, "nudge"),
+        count(summary.lessons, "lesson"),
+    ]
+    print("imported " + ", ".join(parts))
     return 0
 
 

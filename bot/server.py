@@ -66,7 +66,7 @@ def _serve_http(
         backlog=256,
         channel_timeout=30,
     )
-    log.info("listening on http://%s:%s (POST /slack/events, GET /healthz)", host, port)
+    log.info("listening on http://%s:%s (POST /slack/events, /healthz, /readyz)", host, port)
     print(f"aarbot listening on http://{host}:{server.effective_port}", flush=True)  # noqa: T201
     if ready is not None:
         ready.set()

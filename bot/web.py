@@ -1,23 +1,24 @@
-"""The WSGI application: Slack's requests on /slack/events, health on /healthz."""
+"""The WSGI application: Slack's requests on /slack/events, liveness and readiness probes."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from functools import cache
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
 
-from storage.db import ping
+from storage.db import current_revision, head_revision, ping
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 EVENTS_PATH = "/slack/events"
 
 
 def make_wsgi_app(*, bolt_app: App, engine: Engine) -> WsgiApp:
-    """Route Slack's POSTs to Bolt and answer the health check ourselves."""
+    """Route Slack's POSTs to Bolt and answer /healthz and /readyz ourselves."""
     slack = SlackRequestHandler(bolt_app, path=EVENTS_PATH)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -27,15 +28,37 @@ def make_wsgi_app(*, bolt_app: App, engine: Engine) -> WsgiApp:
                 return _json(start_response, 405, {"error": "POST only"})
             return slack(environ, start_response)
         if path == "/healthz":
-            problem = ping(engine)
-            body = {"status": "ok" if problem is None else "unavailable"}
-            body["database"] = {"ok": problem is None, "backend": engine.dialect.name}
-            if problem:
-                body["database"]["error"] = problem
-            return _json(start_response, 200 if problem is None else 503, body)
+            # Liveness: answering at all is the proof; a database outage must not restart us.
+            return _json(start_response, 200, {"status": "ok"})
+        if path == "/readyz":
+            body = readiness(engine)
+            return _json(start_response, 200 if body["status"] == "ok" else 503, body)
         return _json(start_response, 404, {"error": "not found"})
 
     return application
+
+
+def readiness(engine: Engine) -> dict[str, Any]:
+    """Whether this process should get traffic: the database answers and is fully migrated."""
+    database: dict[str, Any] = {"ok": True, "backend": engine.dialect.name}
+    problem = ping(engine)
+    if problem is not None:
+        database.update(ok=False, error=problem)
+        return {"status": "unavailable", "database": database}
+    try:
+        current = current_revision(engine)
+    except Exception as exc:
+        database.update(ok=False, error=f"{type(exc).__name__}: {exc}".splitlines()[0])
+        return {"status": "unavailable", "database": database}
+    migrations = {"ok": current == _head(), "current": current, "head": _head()}
+    status = "ok" if migrations["ok"] else "unavailable"
+    return {"status": status, "database": database, "migrations": migrations}
+
+
+@cache
+def _head() -> str | None:
+    # Reads the migration files, so once per process; the code cannot change under us.
+    return head_revision()
 
 
 def _json(start_response: Callable[..., Any], status: int, body: dict[str, Any]) -> list[bytes]:

@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.blocks.text import clip, escape
+from bot.blocks.text import clip, count, escape
 from bot.ids import Act
 from bot.ids import Block as BlockId
 from flows.actions import KINDS
@@ -64,11 +64,6 @@ def _section(text: str) -> SectionBlock:
 
 def _button(text: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
     return ButtonElement(text=text, action_id=action_id, value=value, style=style)
-
-
-def count(n: int, noun: str) -> str:
-    """ "1 answer", "2 answers"."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _mentions(user_ids: Sequence[str], limit: int = 20) -> str:

@@ -8,6 +8,11 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def count(n: int, noun: str) -> str:
+    """ "1 answer", "2 answers"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def clip(text: str, limit: int) -> str:
     """Shorten text to at most `limit` characters, marking the cut with an ellipsis."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

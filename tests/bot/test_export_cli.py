@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -12,21 +14,29 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from storage.db import make_engine
+from storage.db import make_engine, upgrade
 from storage.models import Action, Answer, Review
-from tests.database import fresh_postgres_schema, postgres_url
+from tests.database import PG_SKIP_REASON, fresh_postgres_schema, postgres_url
+from tests.storage.test_import import rich_database
 
 ANSWER = "Zoë: <!channel> the pager 🚒 went off\nthen “nothing” happened"
 
 
 def _aarbot(*args: str, cwd: Path, database_url: str) -> subprocess.CompletedProcess[str]:
+    return _cli("export", *args, cwd=cwd, database_url=database_url)
+
+
+def _cli(
+    *args: str, cwd: Path, database_url: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "AARBOT_"))}
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     env["DATABASE_URL"] = database_url
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "export", *args],
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
         env=env,
         cwd=cwd,
         capture_output=True,
@@ -162,7 +172,7 @@ def test_a_missing_sqlite_file_is_reported_and_not_created(tmp_path: Path) -> No
     [
         (["--format", "json", "--since", "June 1"], "--since"),
         (["--format", "json", "--since", "2024-02-30"], "--since"),
-        (["--format", "md"], "--format"),
+        (["--format", "xml"], "--format"),
         (["--format", "json", "--review", "abc"], "--review"),
         ([], "--format"),
     ],
@@ -173,3 +183,120 @@ def test_bad_arguments_are_usage_errors(tmp_path: Path, args: list[str], complai
     assert result.stdout == ""
     assert complaint in result.stderr.splitlines()[-1]
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def target_url(tmp_path: Path) -> Iterator[str]:
+    """A second migrated, empty database on the run's backend, for imports."""
+    pg = postgres_url()
+    schema = f"aarbot_import_cli_{os.getpid()}"
+    url = fresh_postgres_schema(pg, schema) if pg else f"sqlite:///{tmp_path / 'target.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    if pg:
+        engine = make_engine(pg)
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        engine.dispose()
+
+
+def _without_time(output: str) -> dict:
+    document = json.loads(output)
+    document.pop("exported_at")
+    return document
+
+
+def test_export_md_prints_a_post_mortem_per_review(
+    tmp_path: Path, database_url: str, review_ids: tuple[int, int]
+) -> None:
+    result = _aarbot("--format", "md", cwd=tmp_path, database_url=database_url)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    old, new = result.stdout.split("\n---\n\n")
+    assert old.startswith("# Checkout outage\n")
+    assert "## happened\n\n- `U0BOB`: Zoë: \\<!channel> the pager 🚒 went off\n" in old
+    assert "| Add a canary | `U0BOB` | 2024-06-03 | Caught at 5% | open |  |" in old
+    assert new.startswith("# Launch retro\n")
+    assert "## Actions\n\n*No actions.*" in new
+
+
+def test_export_csv_prints_the_actions(
+    tmp_path: Path, database_url: str, review_ids: tuple[int, int]
+) -> None:
+    result = _aarbot("--format", "csv", cwd=tmp_path, database_url=database_url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("review_id,review_title,action_id,what,")
+    [row] = csv.DictReader(io.StringIO(result.stdout, newline=""))
+    assert (row["review_id"], row["review_title"]) == (str(review_ids[0]), "Checkout outage")
+    assert (row["what"], row["review_date"], row["status"]) == (
+        "Add a canary",
+        "2024-06-03",
+        "open",
+    )
+
+
+def test_import_loads_an_export_into_an_empty_database_once(
+    tmp_path: Path, database_url: str, review_ids: tuple[int, int], target_url: str
+) -> None:
+    exported = _aarbot("--format", "json", cwd=tmp_path, database_url=database_url)
+    assert exported.returncode == 0, exported.stderr
+    loaded = _cli("import", "-", cwd=tmp_path, database_url=target_url, stdin=exported.stdout)
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout == (
+        "imported 2 reviews, 0 participants, 1 answer, 1 action, 0 nudges, 0 lessons\n"
+    )
+    again = _aarbot("--format", "json", cwd=tmp_path, database_url=target_url)
+    assert _without_time(again.stdout) == _without_time(exported.stdout)
+
+    dump = tmp_path / "export.json"
+    dump.write_text(exported.stdout, encoding="utf-8")
+    twice = _cli("import", str(dump), cwd=tmp_path, database_url=target_url)
+    assert twice.returncode == 2
+    assert twice.stderr == (
+        "aarbot: nothing imported: the database already holds reviews; "
+        "import only into an empty one\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "complaint"),
+    [
+        ("not json", "cannot read"),
+        ('{"format": "aarbot-export", "version": 9, "reviews": []}', "version 9"),
+        ('{"format": "aarbot-export", "version": 1, "reviews": [{"id": "x"}]}', "reviews[0].id"),
+    ],
+)
+def test_a_malformed_file_is_refused_in_one_line(
+    tmp_path: Path, target_url: str, content: str, complaint: str
+) -> None:
+    dump = tmp_path / "bad.json"
+    dump.write_text(content, encoding="utf-8")
+    result = _cli("import", str(dump), cwd=tmp_path, database_url=target_url)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith("aarbot: ")
+    assert complaint in line
+    engine = make_engine(target_url)
+    with Session(engine) as session:
+        assert session.exec(select(Review)).all() == []
+    engine.dispose()
+
+
+def test_a_sqlite_database_moves_to_postgresql(tmp_path: Path, target_url: str) -> None:
+    if not postgres_url():
+        pytest.skip(PG_SKIP_REASON)
+    source = f"sqlite:///{tmp_path / 'source.db'}"
+    engine = make_engine(source)
+    upgrade(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        rich_database(session)
+    engine.dispose()
+    exported = _aarbot("--format", "json", cwd=tmp_path, database_url=source)
+    assert exported.returncode == 0, exported.stderr
+    loaded = _cli("import", "-", cwd=tmp_path, database_url=target_url, stdin=exported.stdout)
+    assert loaded.returncode == 0, loaded.stderr
+    moved = _aarbot("--format", "json", cwd=tmp_path, database_url=target_url)
+    assert _without_time(moved.stdout) == _without_time(exported.stdout)

@@ -61,11 +61,11 @@ def _wait_healthy(base: str, process: subprocess.Popen) -> dict:
         if process.poll() is not None:
             pytest.fail(f"aarbot exited early: {process.stderr.read()}")
         try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+            with urllib.request.urlopen(f"{base}/readyz", timeout=2) as response:
                 return json.loads(response.read())
         except OSError:
             time.sleep(0.1)
-    pytest.fail("aarbot did not answer /healthz within 30 s")
+    pytest.fail("aarbot did not answer /readyz within 30 s")
 
 
 @pytest.fixture
@@ -90,6 +90,11 @@ def test_run_serves_health_and_signed_commands_and_stops_on_sigterm(
         health = _wait_healthy(base, process)
         assert health["status"] == "ok"
         assert health["database"]["ok"] is True
+        assert health["migrations"] == {
+            "ok": True,
+            "current": head_revision(),
+            "head": head_revision(),
+        }
 
         body = payloads.slash_command(
             text="help",

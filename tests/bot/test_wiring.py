@@ -10,6 +10,7 @@ from sqlalchemy import create_engine
 
 from bot.standin import payloads
 from bot.standin.driver import Bot
+from storage.db import head_revision
 
 
 def _last_response(bot: Bot) -> dict:
@@ -65,23 +66,26 @@ def test_url_verification_is_answered(bot: Bot) -> None:
     assert response.json() == {"challenge": "challenge-123"}
 
 
-def test_healthz_reports_the_database(bot: Bot) -> None:
-    response = bot.request("GET", "/healthz")
+def test_readyz_reports_the_database_and_migrations(bot: Bot) -> None:
+    assert bot.request("GET", "/healthz").json() == {"status": "ok"}
+    response = bot.request("GET", "/readyz")
     assert response.status == 200
     assert response.json()["status"] == "ok"
     assert response.json()["database"]["ok"] is True
     assert response.json()["database"]["backend"] == bot.deps.engine.dialect.name
+    assert response.json()["migrations"]["current"] == head_revision()
 
 
-def test_healthz_says_503_when_the_database_is_gone(bot: Bot, tmp_path) -> None:
+def test_readyz_says_503_when_the_database_is_gone(bot: Bot, tmp_path) -> None:
     from dataclasses import replace
 
     broken = create_engine(f"sqlite:///{tmp_path}/missing/dir/x.db")
     unhealthy = Bot(deps=replace(bot.deps, engine=broken), standin=bot.standin, secret=bot.secret)
-    response = unhealthy.request("GET", "/healthz")
+    response = unhealthy.request("GET", "/readyz")
     assert response.status == 503
     assert response.json()["database"]["ok"] is False
     assert "OperationalError" in response.json()["database"]["error"]
+    assert unhealthy.request("GET", "/healthz").status == 200
 
 
 def test_unknown_paths_and_methods(bot: Bot) -> None:

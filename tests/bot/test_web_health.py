@@ -1,0 +1,75 @@
+"""/healthz says the process is alive; /readyz says the database answers and is migrated."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine
+
+from bot.standin.driver import Bot
+from storage.db import downgrade, head_revision, make_engine, upgrade
+
+
+def _with_engine(bot: Bot, engine: Engine) -> Bot:
+    return Bot(deps=replace(bot.deps, engine=engine), standin=bot.standin, secret=bot.secret)
+
+
+@pytest.fixture
+def behind(tmp_path: Path) -> Iterator[Engine]:
+    """A fresh SQLite database at revision 0001, behind the head."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'behind.db'}")
+    upgrade(engine)
+    downgrade(engine, "0001")
+    yield engine
+    engine.dispose()
+
+
+def test_healthz_is_ok_without_touching_the_database(bot: Bot, tmp_path: Path) -> None:
+    gone = create_engine(f"sqlite:///{tmp_path}/missing/dir/x.db")
+    response = _with_engine(bot, gone).request("GET", "/healthz")
+    assert response.status == 200
+    assert response.json() == {"status": "ok"}
+    assert response.headers["content-type"] == "application/json"
+
+
+def test_readyz_is_ok_on_a_migrated_database(bot: Bot) -> None:
+    response = bot.request("GET", "/readyz")
+    assert response.status == 200
+    assert response.json() == {
+        "status": "ok",
+        "database": {"ok": True, "backend": bot.deps.engine.dialect.name},
+        "migrations": {"ok": True, "current": head_revision(), "head": head_revision()},
+    }
+
+
+def test_readyz_names_an_unreachable_database(bot: Bot, tmp_path: Path) -> None:
+    gone = create_engine(f"sqlite:///{tmp_path}/missing/dir/x.db")
+    response = _with_engine(bot, gone).request("GET", "/readyz")
+    assert response.status == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["database"]["ok"] is False
+    assert body["database"]["error"].startswith("OperationalError")
+    assert "migrations" not in body
+
+
+def test_readyz_names_migrations_that_are_behind(bot: Bot, behind: Engine) -> None:
+    response = _with_engine(bot, behind).request("GET", "/readyz")
+    assert response.status == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["database"]["ok"] is True
+    assert body["migrations"] == {"ok": False, "current": "0001", "head": head_revision()}
+
+
+def test_readyz_names_a_database_never_migrated(bot: Bot, tmp_path: Path) -> None:
+    empty = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    try:
+        response = _with_engine(bot, empty).request("GET", "/readyz")
+    finally:
+        empty.dispose()
+    assert response.status == 503
+    assert response.json()["migrations"]["current"] is None
