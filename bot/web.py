@@ -28,8 +28,13 @@ def make_wsgi_app(*, bolt_app: App, engine: Engine) -> WsgiApp:
                 return _json(start_response, 405, {"error": "POST only"})
             return slack(environ, start_response)
         if path == "/healthz":
-            # Liveness: answering at all is the proof; a database outage must not restart us.
-            return _json(start_response, 200, {"status": "ok"})
+            # Liveness: answering at all is the proof, so always 200 (a database outage must
+            # not get the process restarted); the body still says how the database is doing.
+            problem = ping(engine)
+            database = {"ok": problem is None, "backend": engine.dialect.name}
+            if problem:
+                database["error"] = problem
+            return _json(start_response, 200, {"status": "ok", "database": database})
         if path == "/readyz":
             body = readiness(engine)
             return _json(start_response, 200 if body["status"] == "ok" else 503, body)

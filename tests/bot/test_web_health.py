@@ -1,4 +1,4 @@
-"""/healthz says the process is alive; /readyz says the database answers and is migrated."""
+"""/healthz: alive, with the database's state; /readyz: the database answers and is migrated."""
 
 from __future__ import annotations
 
@@ -27,12 +27,20 @@ def behind(tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
-def test_healthz_is_ok_without_touching_the_database(bot: Bot, tmp_path: Path) -> None:
+def test_healthz_stays_200_and_reports_a_database_outage(bot: Bot, tmp_path: Path) -> None:
     gone = create_engine(f"sqlite:///{tmp_path}/missing/dir/x.db")
     response = _with_engine(bot, gone).request("GET", "/healthz")
     assert response.status == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json()["status"] == "ok"
+    assert response.json()["database"]["ok"] is False
+    assert "OperationalError" in response.json()["database"]["error"]
     assert response.headers["content-type"] == "application/json"
+
+
+def test_healthz_reports_a_healthy_database(bot: Bot) -> None:
+    response = bot.request("GET", "/healthz")
+    assert response.status == 200
+    assert response.json()["database"] == {"ok": True, "backend": bot.deps.engine.dialect.name}
 
 
 def test_readyz_is_ok_on_a_migrated_database(bot: Bot) -> None:
