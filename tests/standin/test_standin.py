@@ -15,13 +15,12 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
-from bot.standin import (
-    SlackStandIn,
+from bot.standin import SlackStandIn, sign_request
+from bot.standin.payloads import (
     block_actions,
     date_value,
     event_callback,
     message_event,
-    sign_request,
     slash_command,
     text_value,
     user_value,
