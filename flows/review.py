@@ -153,7 +153,7 @@ def record_reply(
         source=AnswerSource.THREAD,
         message_ts=message_ts,
     )
-    return _recorded(session, review, answer, question)
+    return None if answer is None else _recorded(session, review, answer, question)
 
 
 def record_modal_answer(
@@ -176,20 +176,13 @@ def record_modal_answer(
         text=text.strip(),
         source=AnswerSource.MODAL,
     )
+    # Added directly: a modal answer has no Slack ts, so it is never a retried duplicate.
     session.add(answer)
     session.flush()
-    blame = find_blame(answer.text)  # a modal answer has no Slack ts: never a duplicate
-    answer.blame_flagged = blame is not None
-    store.add_participant(session=session, review_id=review.id, user_id=author_id)
-    store.touch(review)
-    return Recorded(answer=answer, question=question, blame=blame)
+    return _recorded(session, review, answer, question)
 
 
-def _recorded(
-    session: Session, review: Review, answer: Answer | None, question: Question
-) -> Recorded | None:
-    if answer is None:
-        return None
+def _recorded(session: Session, review: Review, answer: Answer, question: Question) -> Recorded:
     blame = find_blame(answer.text)
     answer.blame_flagged = blame is not None
     store.add_participant(session=session, review_id=review.id, user_id=answer.author_id)
