@@ -11,11 +11,17 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from bot import cli_nudges
+from bot.cli_support import (
+    EXIT_FAILURE,
+    EXIT_USAGE,
+    NO_TABLES,
+    engine_for,
+    fail,
+    missing_sqlite_file,
+    ready_engine,
+)
 from bot.settings import Settings, SettingsError, load_settings
-
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-NO_TABLES = "the database has no aarbot tables; run aarbot db upgrade"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -88,25 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     load.set_defaults(func=_import)
 
-    nudges = sub.add_parser("nudges", help="send, inspect and retry nudge DMs")
-    nudges_sub = nudges.add_subparsers(dest="nudges_command", required=True, metavar="ACTION")
-    run_once = nudges_sub.add_parser("run-once", help="sweep once: send what is due now")
-    run_once.add_argument(
-        "--now",
-        type=_instant,
-        metavar="ISO-8601",
-        help="sweep as if it were this moment, e.g. 2026-12-03T09:00Z (default: now)",
-    )
-    run_once.add_argument(
-        "--dry-run", action="store_true", help="print what is due without claiming or sending"
-    )
-    run_once.set_defaults(func=_nudges_run_once)
-    nudges_sub.add_parser(
-        "status", help="counts by state, the next due nudge, failures with their errors"
-    ).set_defaults(func=_nudges_status)
-    nudges_sub.add_parser("retry-failed", help="put failed nudges back to pending").set_defaults(
-        func=_nudges_retry_failed
-    )
+    cli_nudges.add_parser(sub, instant=_instant)
     return parser
 
 
@@ -130,12 +118,6 @@ def _day(value: str) -> date:
     raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2024-05-31")
 
 
-def _engine(settings: Settings):
-    from storage.db import make_engine
-
-    return make_engine(settings.database_url)
-
-
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot import logs
     from bot.app import build_app
@@ -146,7 +128,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     http = args.http or not settings.socket_mode
     settings.require_slack(socket_mode=not http)
     logs.configure(level=settings.log_level, fmt=settings.log_format)
-    engine = _engine(settings)
+    engine = engine_for(settings)
     upgrade(engine)
     deps = Deps.from_settings(settings, engine)
     serve(
@@ -180,7 +162,7 @@ def _doctor(_args: argparse.Namespace) -> int:
 def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
     from storage.db import current_revision, upgrade
 
-    engine = _engine(settings)
+    engine = engine_for(settings)
     upgrade(engine)
     print(f"database at revision {current_revision(engine)} ({engine.url.render_as_string()})")
     return 0
@@ -189,7 +171,7 @@ def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
 def _db_current(_args: argparse.Namespace, settings: Settings) -> int:
     from storage.db import current_revision, head_revision
 
-    engine = _engine(settings)
+    engine = engine_for(settings)
     current, head = current_revision(engine), head_revision()
     state = "up to date" if current == head else f"behind: head is {head}"
     print(f"database at revision {current or 'none'} ({state})")
@@ -200,19 +182,19 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     from storage.db import current_revision, head_revision, ping, session_scope
     from storage.export import export_reviews
 
-    engine = _engine(settings)
+    engine = engine_for(settings)
     try:
         # Connecting to SQLite creates the file; an export must not leave an empty database behind.
-        if _missing_sqlite_file(engine):
-            return _fail(NO_TABLES, EXIT_USAGE)
+        if missing_sqlite_file(engine):
+            return fail(NO_TABLES, EXIT_USAGE)
         unreachable = ping(engine)
         if unreachable:
-            return _fail(f"cannot reach the database: {unreachable}", EXIT_FAILURE)
+            return fail(f"cannot reach the database: {unreachable}", EXIT_FAILURE)
         current, head = current_revision(engine), head_revision()
         if current is None:
-            return _fail(NO_TABLES, EXIT_USAGE)
+            return fail(NO_TABLES, EXIT_USAGE)
         if current != head:
-            return _fail(
+            return fail(
                 f"the database is at revision {current}, not {head} as this aarbot expects; "
                 "run aarbot db upgrade",
                 EXIT_USAGE,
@@ -221,7 +203,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         with session_scope(engine) as session:
             document = export_reviews(session=session, review_id=args.review, since=since)
     except LookupError as err:
-        return _fail(str(err), EXIT_FAILURE)
+        return fail(str(err), EXIT_FAILURE)
     finally:
         engine.dispose()
     # Exports are UTF-8 whatever the locale (a redirected stdout on Windows would be cp1252);
@@ -258,18 +240,18 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
             raw = Path(args.file).read_text(encoding="utf-8")
         document = json.loads(raw)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        return _fail(f"cannot read {args.file}: {err}", EXIT_USAGE)
-    engine, code = _ready_engine(settings)
+        return fail(f"cannot read {args.file}: {err}", EXIT_USAGE)
+    engine, code = ready_engine(settings)
     if engine is None:
         return code
     try:
         with session_scope(engine) as session:
             summary = import_reviews(session=session, document=document)
     except ImportRefusedError as err:
-        return _fail(f"nothing imported: {err}", EXIT_USAGE)
+        return fail(f"nothing imported: {err}", EXIT_USAGE)
     except IntegrityError as err:
         first = str(err.orig).splitlines()[0] if err.orig else str(err)
-        return _fail(f"nothing imported: the file breaks a database rule: {first}", EXIT_USAGE)
+        return fail(f"nothing imported: the file breaks a database rule: {first}", EXIT_USAGE)
     finally:
         engine.dispose()
     from bot.blocks.text import count
@@ -284,112 +266,6 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     ]
     print("imported " + ", ".join(parts))
     return 0
-
-
-def _ready_engine(settings: Settings):
-    """The engine of a migrated, reachable database, or an exit code after saying why not."""
-    from storage.db import current_revision, head_revision, ping
-
-    engine = _engine(settings)
-    if _missing_sqlite_file(engine):
-        return None, _fail(NO_TABLES, EXIT_USAGE)
-    unreachable = ping(engine)
-    if unreachable:
-        return None, _fail(f"cannot reach the database: {unreachable}", EXIT_FAILURE)
-    current, head = current_revision(engine), head_revision()
-    if current is None:
-        return None, _fail(NO_TABLES, EXIT_USAGE)
-    if current != head:
-        return None, _fail(f"the database is at {current}, not {head}; run aarbot db upgrade", 2)
-    return engine, 0
-
-
-def _nudges_run_once(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import build_client
-    from bot.deps import Deps
-    from bot.sweep import sweep
-
-    if not settings.slack_bot_token and not args.dry_run:
-        raise SettingsError(
-            "SLACK_BOT_TOKEN", "is not set: nudges are sent with the Bot User OAuth Token (xoxb-…)"
-        )
-    engine, code = _ready_engine(settings)
-    if engine is None:
-        return code
-    try:
-        deps = Deps(settings=settings, engine=engine)
-        now = args.now or deps.clock()
-        result = sweep(deps=deps, client=build_client(settings), now=now, dry_run=args.dry_run)
-    finally:
-        engine.dispose()
-    verb = "would send" if args.dry_run else "sent"
-    for d in result.sent:
-        print(f"{d.due_at:%Y-%m-%d %H:%M}Z {verb} {d.kind} to {d.owner_id}: {d.what}")
-    for d in result.cancelled:
-        print(f"{d.due_at:%Y-%m-%d %H:%M}Z cancelled {d.kind} to {d.owner_id}: {d.what}")
-    for d in result.failed:
-        print(f"{d.due_at:%Y-%m-%d %H:%M}Z FAILED {d.kind} to {d.owner_id}: {d.what}: {d.error}")
-    print(
-        f"{len(result.sent)} {verb}, {len(result.failed)} failed, "
-        f"{len(result.cancelled)} cancelled at {now:%Y-%m-%d %H:%M:%S}Z"
-    )
-    return EXIT_FAILURE if result.failed else 0
-
-
-def _nudges_status(_args: argparse.Namespace, settings: Settings) -> int:
-    from storage.db import session_scope
-    from storage.nudges import status_report
-
-    engine, code = _ready_engine(settings)
-    if engine is None:
-        return code
-    try:
-        with session_scope(engine) as session:
-            report = status_report(session=session)
-    finally:
-        engine.dispose()
-    states = ("pending", "claimed", "sent", "failed", "cancelled")
-    print(" · ".join(f"{state}: {report.counts.get(state, 0)}" for state in states))
-    nxt = report.next_due
-    if nxt is None:
-        print("next due: nothing pending")
-    else:
-        print(f"next due: nudge {nxt.id} ({nxt.kind}, action {nxt.action_id}) at {nxt.due_at}")
-    for nudge in report.failed:
-        print(
-            f"failed: nudge {nudge.id} ({nudge.kind}, action {nudge.action_id}) due "
-            f"{nudge.due_at:%Y-%m-%d %H:%M}Z after {nudge.attempts} attempts: {nudge.last_error}"
-        )
-    return 0
-
-
-def _nudges_retry_failed(_args: argparse.Namespace, settings: Settings) -> int:
-    from storage.db import session_scope
-    from storage.nudges import retry_failed
-
-    engine, code = _ready_engine(settings)
-    if engine is None:
-        return code
-    try:
-        with session_scope(engine) as session:
-            count = retry_failed(session=session)
-    finally:
-        engine.dispose()
-    print(f"{count} failed nudge{'' if count == 1 else 's'} back to pending")
-    return 0
-
-
-def _missing_sqlite_file(engine) -> bool:
-    url = engine.url
-    path = url.database or ""
-    if url.get_backend_name() != "sqlite" or path in ("", ":memory:") or path.startswith("file:"):
-        return False
-    return not Path(path).exists()
-
-
-def _fail(message: str, code: int) -> int:
-    print(f"aarbot: {message}", file=sys.stderr)
-    return code
 
 
 if __name__ == "__main__":

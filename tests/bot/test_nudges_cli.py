@@ -37,8 +37,8 @@ def test_run_once_dry_run_lists_what_is_due_and_sends_nothing(
 
     out = capsys.readouterr().out.splitlines()
     assert out[:2] == [
-        "2026-12-03 13:55Z would send due to U0BOB: Add <a> canary 0",
-        "2026-12-03 13:55Z would send due to U0CAROL: Add <a> canary 1",
+        "2026-12-03 13:55Z would send due about U0BOB's action: Add <a> canary 0",
+        "2026-12-03 13:55Z would send due about U0CAROL's action: Add <a> canary 1",
     ]
     assert out[-1].startswith("2 would send, 0 failed")
     assert standin.calls == []
@@ -54,7 +54,7 @@ def test_run_once_sends_what_is_due_at_now_and_prints_it(
     assert main(["nudges", "run-once", "--now", "2026-12-03T14:00:00Z"]) == 0
 
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "2026-12-03 13:55Z sent due to U0BOB: Add a canary stage"
+    assert out[0] == "2026-12-03 13:55Z sent due about U0BOB's action: Add a canary stage"
     assert out[-1].startswith("0 sent, 0 failed, 0 cancelled")
     assert nudged_action_ids(standin) == {action: 1}
 
@@ -67,8 +67,9 @@ def test_run_once_reports_failures_and_status_and_retry_failed_recover_them(
     standin.fail_next("chat.postMessage", status=200, error="is_archived")
 
     assert main(["nudges", "run-once", "--now", NOW.isoformat()]) == 1
-    assert "FAILED due to U0BOB: Add a canary stage: is_archived (HTTP 200) (failed)" in (
-        capsys.readouterr().out
+    assert (
+        "FAILED due about U0BOB's action: Add a canary stage: is_archived (HTTP 200) (failed)"
+        in (capsys.readouterr().out)
     )
     assert main(["nudges", "status"]) == 0
     status = capsys.readouterr().out
