@@ -39,6 +39,9 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     lessons_channel: str = ""
     leads: tuple[str, ...] = ()
+    leads_channel: str = ""
+    repeat_threshold: int = 3
+    repeat_window_days: int = 90
     templates_dir: Path | None = None
     default_tz: str = "UTC"
     nudge_days_before: int = 2
@@ -150,6 +153,9 @@ def _parse(env: Mapping[str, str]) -> Settings:
         slack_api_url=_api_url(text("SLACK_API_URL", DEFAULT_SLACK_API_URL)),
         lessons_channel=text("AARBOT_LESSONS_CHANNEL"),
         leads=leads,
+        leads_channel=text("AARBOT_LEADS_CHANNEL"),
+        repeat_threshold=_int(env, "AARBOT_REPEAT_THRESHOLD", 3, 2, 50),
+        repeat_window_days=_int(env, "AARBOT_REPEAT_WINDOW_DAYS", 90, 1, 3650),
         templates_dir=Path(templates_dir) if templates_dir else None,
         default_tz=default_tz,
         nudge_days_before=_int(env, "AARBOT_NUDGE_DAYS_BEFORE", 2, 0, 30),

@@ -197,6 +197,37 @@ class Lesson(SQLModel, table=True):
     shared_at: datetime = Field(default_factory=_created, sa_column=_ts_column())
 
 
+class RepeatCheck(SQLModel, table=True):
+    """That a review was compared with past ones, and which similar reviews were offered."""
+
+    __tablename__ = "repeat_checks"
+
+    review_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("reviews.id", ondelete="CASCADE"), primary_key=True)
+    )
+    similar_ids: str = Field(default="", max_length=200)
+    message_ts: str | None = Field(default=None, max_length=32)
+    checked_at: datetime = Field(default_factory=_created, sa_column=_ts_column())
+
+
+class Escalation(SQLModel, table=True):
+    """A chain of repeats that reached the threshold, posted once to the leads' channel."""
+
+    __tablename__ = "escalations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    review_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("reviews.id", ondelete="CASCADE"), nullable=False, unique=True
+        )
+    )
+    chain_ids: str = Field(max_length=500)
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=_created, sa_column=_ts_column())
+
+
 class ChannelDigest(SQLModel, table=True):
     """When a channel last got its weekly digest, so "done since" has a start."""
 
