@@ -27,6 +27,7 @@ class View(StrEnum):
     OUTCOME = "aar_outcome_modal"
     RESCHEDULE = "aar_reschedule_modal"
     DROP = "aar_drop_modal"
+    SHARE = "aar_share_modal"
 
 
 class Act(StrEnum):
@@ -45,6 +46,8 @@ class Act(StrEnum):
     NUDGE_DONE = "aar_nudge_done"
     NUDGE_RESCHEDULE = "aar_nudge_reschedule"
     NUDGE_DROP = "aar_nudge_drop"
+    SHARE = "aar_share"
+    SAME_FAILURE = "aar_same_failure"
 
 
 class Block(StrEnum):
@@ -68,6 +71,9 @@ class Block(StrEnum):
     CRITERION_MET = "criterion_met"
     NOTES = "notes"
     REASON = "reason"
+    LESSON = "lesson"
+    SHARE_TO = "share_to"
+    CONFIRM = "confirm"
 
 
 class Option(StrEnum):
@@ -76,3 +82,4 @@ class Option(StrEnum):
     CONFIDENTIAL = "confidential"
     PERSPECTIVES = "perspectives"
     ATTRIBUTED = "attributed"
+    SHARE_CONFIDENTIAL = "share_confidential"

@@ -128,7 +128,10 @@ def review_message(view: ReviewView) -> tuple[str, list[Block]]:
 def _controls(review: Review) -> list[ButtonElement]:
     rid = str(review.id)
     if review.stage in (Stage.CLOSED, Stage.SHARED):
-        return [_button("Reopen", Act.REOPEN, rid)]
+        return [
+            _button("Share lesson", Act.SHARE, rid, "primary"),
+            _button("Reopen", Act.REOPEN, rid),
+        ]
     if review.stage == Stage.PERSPECTIVES:
         return [
             _button("Give my perspective", Act.GIVE_PERSPECTIVE, rid, "primary"),
@@ -247,6 +250,7 @@ def summary_message(summary: Summary) -> tuple[str, list[Block]]:
     blocks.append(
         ContextBlock(elements=[_md(f"Closed by the facilitator <@{review.facilitator_id}>")])
     )
+    blocks.append(ActionsBlock(elements=[_button("Share lesson", Act.SHARE, str(review.id))]))
     return f"Summary of the review: {escape(review.title)}", blocks
 
 

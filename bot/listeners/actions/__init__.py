@@ -17,6 +17,7 @@ def register(app: App) -> None:
     app.action(Act.REOPEN)(review.reopen_review)
     app.action(Act.START_DISCUSSION)(review.start_discussion)
     app.action(Act.GIVE_PERSPECTIVE)(review.open_perspective)
+    app.action(Act.SHARE)(review.open_share)
     app.action(Act.NUDGE_DONE)(nudge.open_done)
     app.action(Act.NUDGE_RESCHEDULE)(nudge.open_reschedule)
     app.action(Act.NUDGE_DROP)(nudge.open_drop)

@@ -11,11 +11,12 @@ from sqlmodel import Session
 
 from bot import posting
 from bot.blocks import review as render
+from bot.blocks.lessons import share_modal
 from bot.blocks.modals import action_modal, answer_modal, metadata, perspective_modal
 from bot.deps import Deps
 from bot.ids import FOLLOW_UP
 from bot.listeners.session import with_session
-from flows import perspectives, summary
+from flows import lessons, perspectives, summary
 from flows import review as rules
 from flows.templates import GapType, Template
 from storage import reviews as store
@@ -220,5 +221,19 @@ def open_perspective(click: Click) -> None:
         review_title=click.review.title,
         questions=perspectives.questions(click.template),
         meta=metadata(review=click.review.id),
+    )
+    click.client.views_open(trigger_id=click.trigger_id, view=view)
+
+
+@on_review
+def open_share(click: Click) -> None:
+    """Share lesson: the modal with the lesson to edit and the channels to post the card to."""
+    lessons.require_shareable(click.review, click.user_id, click.leads)
+    view = share_modal(
+        review_title=click.review.title,
+        lesson=lessons.draft_lesson(session=click.session, review=click.review),
+        default_channel=click.deps.settings.lessons_channel,
+        confidential=click.review.confidential,
+        meta=metadata(review=click.review.id, confidential=click.review.confidential or None),
     )
     click.client.views_open(trigger_id=click.trigger_id, view=view)

@@ -7,6 +7,7 @@ from bot.listeners.views.action import submit_action
 from bot.listeners.views.answer import submit_answer
 from bot.listeners.views.followup import submit_drop, submit_outcome, submit_reschedule
 from bot.listeners.views.perspective import submit_perspective
+from bot.listeners.views.share import submit_share
 from bot.listeners.views.start import submit_start
 
 
@@ -19,3 +20,4 @@ def register(app: App) -> None:
     app.view(View.OUTCOME)(submit_outcome)
     app.view(View.RESCHEDULE)(submit_reschedule)
     app.view(View.DROP)(submit_drop)
+    app.view(View.SHARE)(submit_share)

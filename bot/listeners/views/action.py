@@ -6,7 +6,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot import people, posting
+from bot import people, posting, sharing
 from bot.blocks.review import action_added
 from bot.deps import Deps
 from bot.ids import Block
@@ -75,3 +75,4 @@ def submit_action(
     session.commit()  # the action is kept even if the Slack calls below fail
     posting.post_to_thread(client, review, *action_added(action, specificity))
     posting.refresh(client, session, deps, review)
+    sharing.refresh_cards(client, session, deps, review)

@@ -9,7 +9,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot import people, posting
+from bot import people, posting, sharing
 from bot.blocks.followup import outcome_in_thread
 from bot.deps import Deps
 from bot.ids import Block
@@ -49,6 +49,7 @@ def _after(
     """Show the action's new state in its DM and on the review message."""
     posting.show_action_state(client, meta.get("channel"), meta.get("ts"), action, review)
     posting.refresh(client, session, deps, review)
+    sharing.refresh_cards(client, session, deps, review)
 
 
 @with_session

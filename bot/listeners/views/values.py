@@ -38,6 +38,11 @@ def conversation(view: dict[str, Any], block_id: str) -> str | None:
     return _entry(view, block_id).get("selected_conversation")
 
 
+def conversations(view: dict[str, Any], block_id: str) -> list[str]:
+    """A multi_conversations_select's chosen channel ids."""
+    return list(_entry(view, block_id).get("selected_conversations") or [])
+
+
 def checked(view: dict[str, Any], block_id: str) -> set[str]:
     """The values of a checkboxes element's ticked options."""
     return {o.get("value") for o in _entry(view, block_id).get("selected_options") or []}

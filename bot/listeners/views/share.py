@@ -1,0 +1,71 @@
+"""The Share lesson modal's submission: keep the lesson, post the cards, say where they went."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot import posting, sharing
+from bot.blocks.review import note
+from bot.deps import Deps
+from bot.ids import Block
+from bot.ids import Option as Opt
+from bot.listeners.session import with_session
+from bot.listeners.views import values
+from flows import lessons as rules
+from storage import lessons as store
+from storage import reviews
+from storage.models import Stage
+
+FIELDS = {"lesson": Block.LESSON, "channels": Block.SHARE_TO, "confirm": Block.CONFIRM}
+
+
+@with_session
+def submit_share(
+    ack: Ack, body: dict, view: dict, client: WebClient, session: Session, deps: Deps
+) -> None:
+    """Check the modal (before the ack, without Slack or the database), then share."""
+    meta = values.meta(view)
+    lesson = values.text(view, Block.LESSON).strip()
+    channels = values.conversations(view, Block.SHARE_TO)
+    errors = rules.check_share(
+        lesson=lesson,
+        channels=channels,
+        confidential=bool(meta.get("confidential")),
+        confirmed=Opt.SHARE_CONFIDENTIAL in values.checked(view, Block.CONFIRM),
+    )
+    if errors:
+        ack(response_action="errors", errors={FIELDS[k]: v for k, v in errors.items()})
+        return
+    ack()
+    user_id = body["user"]["id"]
+    review = reviews.get_review(session=session, review_id=int(meta["review"]), for_update=True)
+    if review is None:
+        return
+    try:
+        rules.require_shareable(review, user_id, deps.settings.leads)
+    except rules.ShareError as refusal:
+        posting.tell(client, review, user_id, str(refusal))
+        return
+    cards = [
+        store.save_lesson(
+            session=session, review_id=review.id, channel_id=c, text=lesson, shared_by=user_id
+        )
+        for c in channels
+    ]
+    session.commit()  # the lesson is kept even if every post below fails
+    failed = sharing.post_cards(client, session, deps, review, cards)
+    shared = [c.channel_id for c in cards if c.message_ts and c.channel_id not in failed]
+    if shared:
+        review.stage = Stage.SHARED
+        reviews.touch(review)
+        where = ", ".join(f"<#{c}>" for c in shared)
+        said = note(f"<@{user_id}> shared the lesson to {where}.")
+        posting.post_to_thread(client, review, "Lesson shared", said)
+        posting.refresh(client, session, deps, review)
+    if failed:
+        lines = "\n".join(f"• <#{c}>: {why}" for c, why in failed.items())
+        posting.tell(
+            client, review, user_id, f"The lesson is saved, but I could not post it to:\n{lines}"
+        )

@@ -1,0 +1,79 @@
+"""Posting "What we learned" cards and keeping them current as their actions change."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot.blocks.lessons import lesson_card
+from bot.deps import Deps
+from bot.posting import can_post_in
+from flows import lessons as rules
+from storage import lessons as store
+from storage.models import Lesson, Review
+
+log = logging.getLogger("aarbot.sharing")
+
+WHY = {
+    "not_in_channel": "I am not in it: invite me with `/invite @aarbot`, then share again",
+    "channel_not_found": "I cannot see it: invite me with `/invite @aarbot`, then share again",
+    "is_archived": "it is archived",
+    "restricted_action": "posting there is restricted",
+}
+
+
+def _render(session: Session, deps: Deps, review: Review, lesson: Lesson) -> tuple[str, list]:
+    facts = rules.card(
+        session=session, review=review, template=deps.template(review.template), lesson=lesson.text
+    )
+    return lesson_card(facts, shared_by=lesson.shared_by)
+
+
+def post_cards(
+    client: WebClient, session: Session, deps: Deps, review: Review, cards: Sequence[Lesson]
+) -> dict[str, str]:
+    """Post (or update in place) each card; return why each channel that failed did."""
+    failed: dict[str, str] = {}
+    for lesson in cards:
+        text, blocks = _render(session, deps, review, lesson)
+        try:
+            if lesson.message_ts:
+                client.chat_update(
+                    channel=lesson.channel_id, ts=lesson.message_ts, text=text, blocks=blocks
+                )
+                continue
+            if not can_post_in(client, lesson.channel_id):
+                failed[lesson.channel_id] = WHY["not_in_channel"]
+                continue
+            posted = client.chat_postMessage(channel=lesson.channel_id, text=text, blocks=blocks)
+            lesson.message_ts = posted["ts"]
+            session.add(lesson)
+        except SlackApiError as err:
+            code = err.response.get("error", "")
+            failed[lesson.channel_id] = WHY.get(code, f"Slack answered {code or 'an error'}")
+    session.flush()
+    return failed
+
+
+def refresh_cards(client: WebClient, session: Session, deps: Deps, review: Review) -> None:
+    """Update every posted card of this review; a card that cannot be updated is only logged."""
+    for lesson in store.cards_of(session=session, review_id=review.id):
+        if not lesson.message_ts:
+            continue
+        text, blocks = _render(session, deps, review, lesson)
+        try:
+            client.chat_update(
+                channel=lesson.channel_id, ts=lesson.message_ts, text=text, blocks=blocks
+            )
+        except SlackApiError as err:
+            # A deleted card or an archived channel must not undo the change that triggered this.
+            log.warning(
+                "could not update the lesson card of review %s in %s: %s",
+                review.id,
+                lesson.channel_id,
+                err.response.get("error"),
+            )
