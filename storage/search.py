@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from storage.models import Answer, AnswerSource, Lesson, Review
+from storage.visibility import visible_sql
 
 MAX_WORDS = 12
 MAX_WORD_LENGTH = 64
@@ -74,25 +75,24 @@ def tsquery(terms: list[str], *, any_word: bool = False) -> str:
 # bm25 is lower-is-better; the title counts four times as much as the body. Ranking inside the
 # FTS table first and joining only the best :window rows halves the time of a common word;
 # when fewer than :limit of those are visible here, _ranked asks again without the window.
+# Only our own visibility SQL is formatted into these two; every value is a bound parameter.
 _SQLITE_SEARCH = (
-    "SELECT r.id, -f.score AS rank FROM"
+    "SELECT r.id, -f.score AS rank FROM"  # noqa: S608
     " (SELECT rowid, bm25(reviews_fts, 4.0, 1.0) AS score FROM reviews_fts"
     "  WHERE reviews_fts MATCH :q ORDER BY score LIMIT :window) AS f"
     " JOIN reviews r ON r.id = f.rowid"
     " WHERE r.team_id = :team"
-    # Confidential reviews only for leads and the review's own participants.
-    " AND (:lead OR NOT r.confidential OR EXISTS (SELECT 1 FROM participants p"
-    " WHERE p.review_id = r.id AND p.user_id = :viewer))"
+    # Confidential reviews only for leads and the review's own people.
+    f" AND {visible_sql('r')}"
     " ORDER BY rank DESC, r.id DESC LIMIT :limit"
 )
 _POSTGRES_SEARCH = (
-    "SELECT r.id, ts_rank_cd(s.document, q.query) AS rank"
+    "SELECT r.id, ts_rank_cd(s.document, q.query) AS rank"  # noqa: S608
     " FROM review_search s JOIN reviews r ON r.id = s.review_id,"
     " to_tsquery('english', :q) AS q(query)"
     " WHERE s.document @@ q.query AND r.team_id = :team"
-    # Confidential reviews only for leads and the review's own participants.
-    " AND (:lead OR NOT r.confidential OR EXISTS (SELECT 1 FROM participants p"
-    " WHERE p.review_id = r.id AND p.user_id = :viewer))"
+    # Confidential reviews only for leads and the review's own people.
+    f" AND {visible_sql('r')}"
     " ORDER BY rank DESC, r.id DESC LIMIT :limit"
 )
 

@@ -1,0 +1,47 @@
+"""Who may see a review: the one rule search, stats and App Home all apply.
+
+A review is visible to everyone in its workspace unless it is confidential; a confidential one
+only to its facilitator, its participants and the leads. The rule is SQL text so the raw
+full-text queries (storage/search.py) and the ORM queries share the very same words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import TextClause, text
+from sqlmodel import Session, col, select
+
+from storage.models import Review
+
+
+def visible_sql(alias: str = "reviews") -> str:
+    """SQL that is true when `:viewer` (a lead when `:lead`) may see the review `alias`."""
+    if not alias.isidentifier():
+        raise ValueError(f"not a table alias: {alias!r}")
+    # Only the alias, a name from our own code, is formatted in; values are bound parameters.
+    return (
+        f"(:lead OR NOT {alias}.confidential OR {alias}.facilitator_id = :viewer"  # noqa: S608
+        " OR EXISTS (SELECT 1 FROM participants vp"
+        f" WHERE vp.review_id = {alias}.id AND vp.user_id = :viewer))"
+    )
+
+
+def visible_to(*, viewer_id: str, is_lead: bool) -> TextClause:
+    """A WHERE clause keeping the reviews (table `reviews`) this person may see."""
+    return text(visible_sql()).bindparams(viewer=viewer_id, lead=is_lead)
+
+
+def visible_review_ids(
+    *, session: Session, review_ids: Iterable[int], viewer_id: str, is_lead: bool
+) -> set[int]:
+    """Those of `review_ids` this person may see."""
+    ids = set(review_ids)
+    if not ids:
+        return set()
+    rows = session.exec(
+        select(Review.id).where(
+            col(Review.id).in_(ids), visible_to(viewer_id=viewer_id, is_lead=is_lead)
+        )
+    )
+    return {int(review_id) for review_id in rows if review_id is not None}
