@@ -28,6 +28,8 @@ class View(StrEnum):
     RESCHEDULE = "aar_reschedule_modal"
     DROP = "aar_drop_modal"
     SHARE = "aar_share_modal"
+    HOME_LIST = "aar_home_list_modal"
+    NOTICE = "aar_notice_modal"
 
 
 class Act(StrEnum):
@@ -48,6 +50,7 @@ class Act(StrEnum):
     NUDGE_DROP = "aar_nudge_drop"
     SHARE = "aar_share"
     SAME_FAILURE = "aar_same_failure"
+    HOME_MORE = "aar_home_more"
 
 
 class Block(StrEnum):
