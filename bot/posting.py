@@ -8,6 +8,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from bot import repeats
 from bot.blocks import review as render
 from bot.blocks.followup import action_state_dm
 from bot.deps import Deps
@@ -90,6 +91,7 @@ def post_review(client: WebClient, session: Session, deps: Deps, review: Review)
     else:
         post_question(client, deps, review)
     refresh(client, session, deps, review)
+    repeats.suggest_similar(client, session, deps, review)
 
 
 def invite_perspectives(client: WebClient, session: Session, review: Review) -> None:

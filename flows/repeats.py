@@ -1,0 +1,182 @@
+"""Repeat detection: which past reviews look like the same failure, and when a chain escalates.
+
+The database's full-text search finds candidates that share any word with the new review;
+a plain word-overlap score over what happened and its root cause then decides which are
+alike enough to show, so one common word ("deploy") does not make every review a repeat.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from flows.review import ReviewError, require_steer, what_happened_question
+from flows.templates import QuestionKind, Template
+from storage import lessons as lesson_store
+from storage import repeats as store
+from storage import reviews
+from storage.models import ActionStatus, Answer, AnswerSource, Review
+from storage.search import STOPWORDS, words
+
+SHOWN = 3
+MIN_SIMILARITY = 0.2
+MIN_SHARED_WORDS = 2
+LESSON_KEY = "lesson"
+_WORD = re.compile(r"[^\W\d_]{3,}")
+# Words that say nothing about which failure it was, on top of search's stopwords.
+_GENERIC = STOPWORDS | frozenset(
+    re.findall(
+        r"\w+",
+        "about after again all also any because been before being both did does doing down "
+        "during each few got had into just more most not now off once only other out over "
+        "same some such than them they too under until very went what when where which while "
+        "who why will would yet you your one two three time times day days week",
+    )
+)
+_SUFFIXES = ("ing", "ed", "es", "s")
+
+
+class RepeatError(ReviewError):
+    """A repeat marking the rules refuse; the message says why."""
+
+
+@dataclass(frozen=True)
+class Past:
+    """A past review that looks like this one, with what it learned and did."""
+
+    review: Review
+    score: float
+    root_cause: str | None
+    lesson: str | None
+    actions_done: int
+    actions_total: int
+
+
+def terms(text: str) -> set[str]:
+    """The content words of a text, lower-cased with plural and tense endings cut."""
+    found = set()
+    for word in _WORD.findall(text.lower()):
+        if word not in _GENERIC:
+            found.add(_stem(word))
+    return found
+
+
+def _stem(word: str) -> str:
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def similarity(a: set[str], b: set[str]) -> float:
+    """Cosine of two word sets, 0 unless they share at least MIN_SHARED_WORDS words."""
+    shared = len(a & b)
+    if shared < MIN_SHARED_WORDS:
+        return 0.0
+    return shared / math.sqrt(len(a) * len(b))
+
+
+def _public(answers: Sequence[Answer], key: str | None) -> str:
+    return " ".join(
+        a.text for a in answers if a.question_key == key and a.source != AnswerSource.PRIVATE
+    )
+
+
+def _root_cause_key(template: Template) -> str | None:
+    return next((q.key for q in template.questions if q.kind == QuestionKind.GAP_TYPE), None)
+
+
+def what_happened(*, session: Session, review: Review, template: Template) -> str:
+    """What the review says happened so far ("" until someone has said)."""
+    question = what_happened_question(template)
+    answers = reviews.answers(session=session, review_id=review.id)
+    return _public(answers, question.key if question else None).strip()
+
+
+def find_similar(
+    *, session: Session, review: Review, happened: str, template_of: Callable[[str], Template]
+) -> list[Past]:
+    """Up to SHOWN earlier reviews of the workspace that look like this failure, best first."""
+    mine = terms(f"{review.title} {happened}")
+    pool = store.candidates(
+        session=session, review=review, terms=words(f"{review.title} {happened}")
+    )
+    scored: list[tuple[float, Review, Sequence[Answer], Template]] = []
+    for past in pool:
+        template = template_of(past.template)
+        answers = reviews.answers(session=session, review_id=past.id)
+        question = what_happened_question(template)
+        theirs = f"{past.title} {_public(answers, question.key if question else None)}"
+        theirs += " " + _public(answers, _root_cause_key(template))
+        score = similarity(mine, terms(theirs))
+        if score >= MIN_SIMILARITY:
+            scored.append((score, past, answers, template))
+    scored.sort(key=lambda s: (-s[0], -(s[1].id or 0)))
+    return [_past(session, *entry) for entry in scored[:SHOWN]]
+
+
+def _past(
+    session: Session, score: float, review: Review, answers: Sequence[Answer], template: Template
+) -> Past:
+    actions = reviews.actions(session=session, review_id=review.id)
+    cards = lesson_store.cards_of(session=session, review_id=review.id)
+    lesson = cards[-1].text if cards else _public(answers, LESSON_KEY) or None
+    return Past(
+        review=review,
+        score=score,
+        root_cause=_public(answers, _root_cause_key(template)) or None,
+        lesson=lesson,
+        actions_done=sum(1 for a in actions if a.status == ActionStatus.DONE),
+        actions_total=len(actions),
+    )
+
+
+def mark_repeat(
+    *, session: Session, review: Review, past_id: int, user_id: str, leads: Sequence[str]
+) -> Review:
+    """The facilitator says this review is the same failure as one of those offered."""
+    require_steer(review, user_id, leads, "mark this review as a repeat")
+    if past_id not in store.offered(store.check_of(session=session, review_id=review.id)):
+        raise RepeatError("That review was not one of the similar ones offered here.")
+    past = reviews.get_review(session=session, review_id=past_id)
+    if past is None:
+        raise RepeatError("That past review no longer exists.")
+    review.repeat_of_id = past.id
+    reviews.touch(review)
+    return past
+
+
+def chain(*, session: Session, review: Review, window_days: int) -> list[Review]:
+    """This review and those it repeats, oldest first, as far back as the window reaches."""
+    found, seen = [review], {review.id}
+    start = review.created_at - timedelta(days=window_days)
+    current = review
+    while current.repeat_of_id and current.repeat_of_id not in seen:
+        earlier = reviews.get_review(session=session, review_id=current.repeat_of_id)
+        if earlier is None or earlier.created_at < start:
+            break
+        found.append(earlier)
+        seen.add(earlier.id)
+        current = earlier
+    return found[::-1]
+
+
+def due_escalation(
+    *, session: Session, review: Review, threshold: int, window_days: int
+) -> list[Review] | None:
+    """The chain to escalate if this review brings it to the threshold and it is not yet done."""
+    found = chain(session=session, review=review, window_days=window_days)
+    if len(found) < threshold or store.escalation_of(session=session, review_id=review.id):
+        return None
+    store.record_escalation(
+        session=session,
+        team_id=review.team_id,
+        review_id=review.id,
+        chain_ids=[r.id for r in found if r.id is not None],
+    )
+    return found

@@ -1,0 +1,104 @@
+"""Repeats: past reviews that may be the same failure, the checks made, and escalations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from storage.models import Action, Escalation, RepeatCheck, Review, Stage
+from storage.search import fts5_query, tsquery
+
+# Any word may match (OR): the similarity in flows/repeats.py decides what is really alike.
+# Only earlier reviews of the same workspace, past setup; a confidential one only in its own
+# channel, where the people reading the new review's thread already saw it.
+_SQLITE = (
+    "SELECT r.id FROM"
+    " (SELECT rowid, bm25(reviews_fts, 4.0, 1.0) AS score FROM reviews_fts"
+    "  WHERE reviews_fts MATCH :q ORDER BY score LIMIT :window) AS f"
+    " JOIN reviews r ON r.id = f.rowid"
+    " WHERE r.team_id = :team AND r.id < :me AND r.stage <> :setup"
+    " AND (NOT r.confidential OR r.channel_id = :channel)"
+    " ORDER BY f.score, r.id DESC LIMIT :limit"
+)
+_POSTGRES = (
+    "SELECT r.id FROM review_search s JOIN reviews r ON r.id = s.review_id,"
+    " to_tsquery('english', :q) AS q(query)"
+    " WHERE s.document @@ q.query"
+    " AND r.team_id = :team AND r.id < :me AND r.stage <> :setup"
+    " AND (NOT r.confidential OR r.channel_id = :channel)"
+    " ORDER BY ts_rank_cd(s.document, q.query) DESC, r.id DESC LIMIT :limit"
+)
+
+
+def candidates(
+    *, session: Session, review: Review, terms: list[str], limit: int = 20
+) -> Sequence[Review]:
+    """Earlier reviews of the workspace sharing any of these words, best full-text match first."""
+    if not terms:
+        return []
+    if session.get_bind().dialect.name == "sqlite":
+        sql, q = _SQLITE, fts5_query(terms, any_word=True)
+    else:
+        sql, q = _POSTGRES, tsquery(terms, any_word=True)
+    params = {
+        "q": q,
+        "team": review.team_id,
+        "me": review.id,
+        "setup": Stage.SETUP.value,
+        "channel": review.channel_id,
+        "limit": limit,
+        "window": limit * 20,
+    }
+    ids = [row[0] for row in session.connection().execute(text(sql), params)]
+    found = {r.id: r for r in session.exec(select(Review).where(col(Review.id).in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+def check_of(*, session: Session, review_id: int) -> RepeatCheck | None:
+    """Whether (and with what result) this review was compared with past ones."""
+    return session.get(RepeatCheck, review_id)
+
+
+def record_check(*, session: Session, review_id: int, similar_ids: Sequence[int]) -> RepeatCheck:
+    """Remember the comparison, so it runs (and posts) once; a second one raises IntegrityError."""
+    check = RepeatCheck(review_id=review_id, similar_ids=",".join(str(i) for i in similar_ids))
+    session.add(check)
+    session.flush()
+    return check
+
+
+def offered(check: RepeatCheck | None) -> list[int]:
+    """The ids of the similar reviews a check offered."""
+    if check is None or not check.similar_ids:
+        return []
+    return [int(i) for i in check.similar_ids.split(",")]
+
+
+def actions_of(*, session: Session, review_ids: Sequence[int]) -> Sequence[Action]:
+    """The actions of these reviews, by review then age."""
+    if not review_ids:
+        return []
+    return session.exec(
+        select(Action)
+        .where(col(Action.review_id).in_(list(review_ids)))
+        .order_by(col(Action.review_id), col(Action.id))
+    ).all()
+
+
+def escalation_of(*, session: Session, review_id: int) -> Escalation | None:
+    """The escalation this review triggered, if any."""
+    return session.exec(select(Escalation).where(Escalation.review_id == review_id)).first()
+
+
+def record_escalation(
+    *, session: Session, team_id: str, review_id: int, chain_ids: Sequence[int]
+) -> Escalation:
+    """Remember that this review's chain of repeats was escalated."""
+    escalation = Escalation(
+        team_id=team_id, review_id=review_id, chain_ids=",".join(str(i) for i in chain_ids)
+    )
+    session.add(escalation)
+    session.flush()
+    return escalation
