@@ -17,7 +17,16 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlmodel import Session, SQLModel, col, select
 
-from storage.models import Action, Answer, Lesson, Nudge, Participant, Review
+from storage.models import (
+    Action,
+    Answer,
+    Escalation,
+    Lesson,
+    Nudge,
+    Participant,
+    RepeatCheck,
+    Review,
+)
 from storage.types import utcnow
 
 EXPORT_FORMAT = "aarbot-export"
@@ -83,6 +92,18 @@ def export_reviews(
         ),
         "review_id",
     )
+    checks = _group(
+        session.exec(select(RepeatCheck).where(col(RepeatCheck.review_id).in_(chosen))),
+        "review_id",
+    )
+    escalations = _group(
+        session.exec(
+            select(Escalation)
+            .where(col(Escalation.review_id).in_(chosen))
+            .order_by(col(Escalation.id))
+        ),
+        "review_id",
+    )
 
     document["reviews"] = [
         {
@@ -94,6 +115,8 @@ def export_reviews(
                 for action in actions[review.id]
             ],
             "lessons": [_columns(lesson) for lesson in lessons[review.id]],
+            "repeat_checks": [_columns(c, omit=_NESTED_ONLY) for c in checks[review.id]],
+            "escalations": [_columns(e) for e in escalations[review.id]],
         }
         for review in reviews
     ]

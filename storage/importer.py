@@ -15,14 +15,31 @@ from sqlalchemy import Column, func, inspect, text
 from sqlmodel import Session, SQLModel, select
 
 from storage.export import EXPORT_FORMAT, EXPORT_VERSION
-from storage.models import Action, Answer, Lesson, Nudge, Participant, Review
+from storage.models import (
+    Action,
+    Answer,
+    Escalation,
+    Lesson,
+    Nudge,
+    Participant,
+    RepeatCheck,
+    Review,
+)
 
 # Nested children whose parent id comes from where they sit in the document.
 _CHILD_KEYS = {
-    Review: ("participants", "answers", "actions", "lessons"),
+    Review: ("participants", "answers", "actions", "lessons", "repeat_checks", "escalations"),
     Action: ("nudges",),
 }
-_SEQUENCED = (Review, Participant, Answer, Action, Nudge, Lesson)
+# Children of a review with no children of their own: (key, model, whether the file has ids).
+_NESTED = (
+    ("participants", Participant, False),
+    ("answers", Answer, False),
+    ("lessons", Lesson, True),
+    ("repeat_checks", RepeatCheck, False),
+    ("escalations", Escalation, True),
+)
+_SEQUENCED = (Review, Participant, Answer, Action, Nudge, Lesson, Escalation)
 
 
 class ImportRefusedError(ValueError):
@@ -39,6 +56,8 @@ class ImportSummary:
     actions: int = 0
     nudges: int = 0
     lessons: int = 0
+    repeat_checks: int = 0
+    escalations: int = 0
 
 
 def import_reviews(*, session: Session, document: Any) -> ImportSummary:
@@ -49,7 +68,10 @@ def import_reviews(*, session: Session, document: Any) -> ImportSummary:
             "the database already holds reviews; import only into an empty one"
         )
 
-    counts = dict.fromkeys(("participants", "answers", "actions", "nudges", "lessons"), 0)
+    counts = dict.fromkeys(
+        ("participants", "answers", "actions", "nudges", "lessons", "repeat_checks", "escalations"),
+        0,
+    )
     review_rows, links = [], {}
     for n, data in enumerate(reviews):
         place = f"reviews[{n}]"
@@ -66,12 +88,9 @@ def import_reviews(*, session: Session, document: Any) -> ImportSummary:
     for n, (data, review) in enumerate(zip(reviews, review_rows, strict=True)):
         place = f"reviews[{n}]"
         children: list[SQLModel] = []
-        for i, item in enumerate(_list(data, "participants", place)):
-            children.append(_row(Participant, item, f"{place}.participants[{i}]", review.id))
-        for i, item in enumerate(_list(data, "answers", place)):
-            children.append(_row(Answer, item, f"{place}.answers[{i}]", review.id))
-        for i, item in enumerate(_list(data, "lessons", place)):
-            children.append(_row(Lesson, item, f"{place}.lessons[{i}]", review.id, True))
+        for key, model, with_id in _NESTED:
+            for i, item in enumerate(_list(data, key, place)):
+                children.append(_row(model, item, f"{place}.{key}[{i}]", review.id, with_id))
         for i, item in enumerate(_list(data, "actions", place)):
             action_place = f"{place}.actions[{i}]"
             action = _row(Action, item, action_place, review.id, True)

@@ -183,7 +183,7 @@ def test_every_column_of_every_table_is_exported(
     def names(model: type) -> set[str]:
         return {column.name for column in model.__table__.columns}
 
-    children = {"participants", "answers", "actions", "lessons"}
+    children = {"participants", "answers", "actions", "lessons", "repeat_checks", "escalations"}
     assert set(review) == names(Review) | children
     assert set(review["participants"][0]) == names(Participant) - {"id", "review_id"}
     assert set(review["answers"][0]) == names(Answer) - {"id", "review_id"}
@@ -355,6 +355,6 @@ def test_children_are_loaded_with_one_query_per_table(
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(document["reviews"]) == 7
-    # reviews, participants, answers, actions, nudges, lessons
+    # reviews, participants, answers, actions, nudges, lessons, repeat checks, escalations
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 6, selects
+    assert len(selects) == 8, selects

@@ -16,7 +16,7 @@ from storage import reviews as store
 from storage.db import make_engine, upgrade
 from storage.export import export_reviews
 from storage.importer import ImportRefusedError, import_reviews
-from storage.models import Action, Lesson, Review, Stage
+from storage.models import Action, Escalation, Lesson, RepeatCheck, Review, Stage
 from storage.nudges import replace_plan
 from tests.database import fresh_postgres_schema, postgres_url
 
@@ -99,6 +99,17 @@ def rich_database(session: Session) -> list[int]:
         facilitator_id="U0BOB",
     )
     second.repeat_of_id = first.id
+    session.flush()
+    session.add(RepeatCheck(review_id=second.id, similar_ids=str(first.id), message_ts="1.2"))
+    session.add(
+        Escalation(
+            team_id="T0TEAM",
+            review_id=second.id,
+            chain_ids=f"{first.id},{second.id}",
+            channel_id="C0LEADS",
+            message_ts="3.4",
+        )
+    )
     bare = store.create_review(
         session=session,
         team_id="T0TEAM",
@@ -151,6 +162,7 @@ def test_export_then_import_then_export_gives_the_same_document(
     summary = _import(other_engine, copy.deepcopy(before))
     assert (summary.reviews, summary.actions, summary.nudges, summary.lessons) == (3, 2, 2, 1)
     assert (summary.participants, summary.answers) == (5, 3)
+    assert (summary.repeat_checks, summary.escalations) == (1, 1)
     assert _export(other_engine) == before
 
 
