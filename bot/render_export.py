@@ -59,6 +59,11 @@ def to_markdown(document: Mapping[str, Any], *, templates: Mapping[str, Template
     return "\n---\n\n".join(_review(r, templates.get(r["template"])) for r in reviews)
 
 
+def _escalated(escalation: Mapping[str, Any]) -> str:
+    chain = ", ".join(f"review {i}" for i in escalation["chain_ids"].split(","))
+    return f"{_when(escalation['created_at'])} as a repeated failure ({chain})"
+
+
 def _review(review: Mapping[str, Any], template: Template | None) -> str:
     lines = [f"# {_heading(review['title'])}", ""]
     if review["confidential"]:
@@ -73,6 +78,7 @@ def _review(review: Mapping[str, Any], template: Template | None) -> str:
         ("Closed", _when(review["closed_at"])),
         ("Gap type", _gap(review["gap_type"])),
         ("Repeat of", review["repeat_of_id"] and f"review {review['repeat_of_id']}"),
+        ("Escalated", "; ".join(_escalated(e) for e in review.get("escalations", []))),
         ("Confidential", "yes" if review["confidential"] else "no"),
         ("Thread", review["permalink"]),
     ]

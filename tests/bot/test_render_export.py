@@ -56,6 +56,9 @@ def test_metadata_names_the_template_channel_people_and_gap(markdown: str, docum
     again = _section(markdown, "Checkout again")
     assert "- **Confidential:** no" in again
     assert f"- **Repeat of:** review {first_id}" in again
+    second_id = document["reviews"][1]["id"]
+    assert f"as a repeated failure (review {first_id}, review {second_id})" in again
+    assert "Escalated" not in first
 
 
 def test_answers_are_kept_word_for_word_under_their_question(markdown: str) -> None:
