@@ -11,6 +11,11 @@ from storage.models import Action, ActionStatus, Lesson, Participant, Review
 from storage.visibility import visible_to
 
 
+def _count(session: Session, query) -> int:
+    # Same FROM, joins and WHERE as the list, only counted.
+    return int(session.scalar(query.with_only_columns(func.count())) or 0)
+
+
 def _open_actions(team_id: str, user_id: str):
     return (
         select(Action, Review)
@@ -36,8 +41,7 @@ def open_actions_of(
 
 def count_open_actions_of(*, session: Session, team_id: str, user_id: str) -> int:
     """How many open actions the person owns."""
-    query = _open_actions(team_id, user_id).with_only_columns(func.count())
-    return int(session.exec(query).one())
+    return _count(session, _open_actions(team_id, user_id))
 
 
 def _reviews(team_id: str, user_id: str):
@@ -58,7 +62,7 @@ def reviews_of(*, session: Session, team_id: str, user_id: str, limit: int) -> S
 
 def count_reviews_of(*, session: Session, team_id: str, user_id: str) -> int:
     """How many reviews the person facilitates or takes part in."""
-    return int(session.exec(_reviews(team_id, user_id).with_only_columns(func.count())).one())
+    return _count(session, _reviews(team_id, user_id))
 
 
 def _lessons(team_id: str, viewer_id: str, is_lead: bool):
@@ -82,5 +86,4 @@ def recent_lessons(
 
 def count_lessons(*, session: Session, team_id: str, viewer_id: str, is_lead: bool) -> int:
     """How many shared lesson cards this person may see."""
-    query = _lessons(team_id, viewer_id, is_lead).with_only_columns(func.count())
-    return int(session.exec(query).one())
+    return _count(session, _lessons(team_id, viewer_id, is_lead))
