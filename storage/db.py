@@ -21,14 +21,17 @@ _MIGRATION_LOCK_ID = 0x4161_5262
 
 # Kept by migrations and triggers, not by the models (see migrations/versions/0003_search.py).
 SEARCH_TABLES = frozenset({"reviews_fts", "review_search"})
+# Slack's OAuth installations and states: created by migration 0005 with exactly the shape
+# slack_sdk's SQLAlchemy stores expect, and read and written only by those stores.
+OAUTH_TABLES = frozenset({"slack_installations", "slack_bots", "slack_oauth_states"})
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """Alembic filter: leave the full-text search tables (and FTS5's shadow tables) alone."""
-    if type_ == "table" and name and any(name.startswith(t) for t in SEARCH_TABLES):
-        return False
+    """Alembic filter: leave the search tables (and FTS5's shadows) and the OAuth tables alone."""
+    if type_ == "table" and name:
+        return name not in OAUTH_TABLES and not any(name.startswith(t) for t in SEARCH_TABLES)
     table = getattr(obj, "table", None)
-    return not (table is not None and table.name in SEARCH_TABLES)
+    return not (table is not None and table.name in SEARCH_TABLES | OAUTH_TABLES)
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
