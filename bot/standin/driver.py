@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import html
 import io
 import json
+import re
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from bot.app import build_app
 from bot.deps import Deps
 from bot.standin import payloads
 from bot.standin.server import SlackStandIn
 from bot.standin.signing import sign_request
+from bot.standin.state import TEAM_ID
 from bot.web import make_wsgi_app
 
 
@@ -78,13 +82,14 @@ class Bot:
         path: str,
         body: str = "",
         headers: dict[str, str] | None = None,
+        query: str = "",
     ) -> Response:
         """Call the WSGI app in-process with the given raw request."""
         data = body.encode()
         environ: dict[str, Any] = {
             "REQUEST_METHOD": method,
             "PATH_INFO": path,
-            "QUERY_STRING": "",
+            "QUERY_STRING": query,
             "SERVER_NAME": "localhost",
             "SERVER_PORT": "3000",
             "SERVER_PROTOCOL": "HTTP/1.1",
@@ -119,7 +124,12 @@ class Bot:
         return self.request("POST", "/slack/events", body, headers)
 
     def command(
-        self, text: str = "", *, user: str = "U0ALICE", channel: str = "C0GENERAL"
+        self,
+        text: str = "",
+        *,
+        user: str = "U0ALICE",
+        channel: str = "C0GENERAL",
+        team: str = TEAM_ID,
     ) -> Response:
         """Type `/aar <text>` in a channel; waits for the listener to finish."""
         self._responses += 1
@@ -127,6 +137,7 @@ class Bot:
             text=text,
             user_id=user,
             channel_id=channel,
+            team_id=team,
             response_url=self.standin.response_url(f"cmd{self._responses}"),
             trigger_id=f"trigger-{self._responses}",
         )
@@ -134,10 +145,19 @@ class Bot:
         self.settle()
         return response
 
-    def event(self, event: dict[str, Any], *, event_id: str | None = None, **headers: str):
+    def event(
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        team: str = TEAM_ID,
+        **headers: str,
+    ):
         """Deliver an Events API event; waits for the listener to finish."""
         response = self.post_signed(
-            payloads.event_callback(event, event_id=event_id), json_body=True, **headers
+            payloads.event_callback(event, event_id=event_id, team_id=team),
+            json_body=True,
+            **headers,
         )
         self.settle()
         return response
@@ -160,10 +180,12 @@ class Bot:
         message_ts: str | None = None,
         selected_option: str | None = None,
         block_id: str = "b",
+        team: str = TEAM_ID,
     ) -> Response:
         """Click a button (or pick an option) in a message; waits for the listener."""
         option = {"value": selected_option, "text": {"type": "plain_text", "text": "x"}}
         body = payloads.block_actions(
+            team_id=team,
             user_id=user,
             action_id=action_id,
             value=value,
@@ -179,10 +201,16 @@ class Bot:
         return response
 
     def submit(
-        self, view: dict[str, Any], values: dict[str, Any], *, user: str = "U0ALICE"
+        self,
+        view: dict[str, Any],
+        values: dict[str, Any],
+        *,
+        user: str = "U0ALICE",
+        team: str = TEAM_ID,
     ) -> Response:
         """Submit an opened modal with these state.values; waits for the listener."""
         body = payloads.view_submission(
+            team_id=team,
             user_id=user,
             callback_id=view["callback_id"],
             values=values,
@@ -194,15 +222,39 @@ class Bot:
         return response
 
     def reply(
-        self, text: str, *, user: str, channel: str, thread_ts: str, event_id: str | None = None
+        self,
+        text: str,
+        *,
+        user: str,
+        channel: str,
+        thread_ts: str,
+        event_id: str | None = None,
+        team: str = TEAM_ID,
     ) -> dict[str, Any]:
         """A person replies in a thread: the message lands in Slack, then its event reaches us."""
         message = self.standin.add_message(channel, user, text, thread_ts=thread_ts)
         event = payloads.message_event(
-            channel=channel, user=user, text=text, ts=message["ts"], thread_ts=thread_ts
+            channel=channel, user=user, text=text, ts=message["ts"], thread_ts=thread_ts, team=team
         )
-        self.event(event, event_id=event_id)
+        self.event(event, event_id=event_id, team=team)
         return message
+
+    def install(self, team: str) -> Response:
+        """Install the app in a team as a person would: the install page, Slack, the redirect.
+
+        The stand-in plays Slack's part: it approves at once and hands back a one-time code.
+        Returns the redirect's answer (the success or failure page).
+        """
+        page = self.request("GET", "/slack/install")
+        if page.status != 200:
+            raise AssertionError(f"install page answered {page.status}: {page.body[:200]!r}")
+        link = re.search(rb'<a href="([^"]+)"', page.body)
+        if link is None:
+            raise AssertionError("the install page has no link to Slack")
+        state = parse_qs(urlsplit(html.unescape(link[1].decode())).query)["state"][0]
+        cookie = page.headers["set-cookie"].split(";", 1)[0]
+        query = urlencode({"code": self.standin.install_code(team), "state": state})
+        return self.request("GET", "/slack/oauth_redirect", headers={"Cookie": cookie}, query=query)
 
     def last_view(self) -> dict[str, Any]:
         """The modal most recently opened by the app."""

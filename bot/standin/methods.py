@@ -18,11 +18,7 @@ from bot.standin.conversations import (
 )
 from bot.standin.state import (
     APP_ID,
-    BOT_ID,
     BOT_USER_ID,
-    TEAM_DOMAIN,
-    TEAM_ID,
-    TEAM_NAME,
     Channel,
     WorkspaceState,
 )
@@ -81,15 +77,16 @@ def writable_channel(state: WorkspaceState, ref: Any) -> tuple[Channel | None, s
 
 
 def auth_test(state: WorkspaceState, args: dict[str, Any]) -> dict[str, Any]:
-    """auth.test: who the token belongs to."""
+    """auth.test: who the token belongs to (the bot user of the token's team)."""
+    team = state.caller
     return {
         "ok": True,
-        "url": f"https://{TEAM_DOMAIN}.slack.com/",
-        "team": TEAM_NAME,
+        "url": f"https://{team.domain}.slack.com/",
+        "team": team.name,
         "user": state.users[BOT_USER_ID].name,
-        "team_id": TEAM_ID,
-        "user_id": BOT_USER_ID,
-        "bot_id": BOT_ID,
+        "team_id": team.id,
+        "user_id": team.bot_user_id,
+        "bot_id": team.bot_id,
         "app_id": APP_ID,
         "is_enterprise_install": False,
     }
@@ -222,7 +219,7 @@ def chat_get_permalink(state: WorkspaceState, args: dict[str, Any]) -> dict[str,
     if message is None:
         return error("message_not_found")
     ts = message["ts"]
-    link = f"https://{TEAM_DOMAIN}.slack.com/archives/{channel.id}/p{ts.replace('.', '')}"
+    link = f"https://{state.caller.domain}.slack.com/archives/{channel.id}/p{ts.replace('.', '')}"
     parent = message.get("thread_ts")
     if parent and parent != ts:
         link += f"?thread_ts={parent}&cid={channel.id}"

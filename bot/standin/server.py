@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import secrets
 import threading
 import time
 from collections import deque
@@ -13,10 +14,29 @@ from typing import Any, Self
 
 from bot.standin.handler import StandInHandler, StandInServer
 from bot.standin.methods import METHODS
+from bot.standin.oauth import oauth_v2_access
 from bot.standin.responses import post_response
-from bot.standin.state import Call, Channel, ResponseTarget, User, Violation, WorkspaceState
+from bot.standin.state import (
+    BOT_ID,
+    TEAM_DOMAIN,
+    TEAM_ID,
+    Call,
+    Channel,
+    ResponseTarget,
+    Team,
+    User,
+    Violation,
+    WorkspaceState,
+)
 
 _TOKEN_PREFIXES = ("xoxb-", "xoxp-")
+# Arguments naming a user or channel, which must belong to the calling token's team.
+_REFERENCES = {
+    "channel": "channel_not_found",
+    "user": "user_not_found",
+    "user_id": "user_not_found",
+    "users": "user_not_found",
+}
 
 
 class SlackStandIn:
@@ -40,6 +60,7 @@ class SlackStandIn:
         self._host, self._port = host, port
         self._faults: dict[str, deque[dict[str, Any]]] = {}
         self._limits: dict[str, tuple[int, deque[float]]] = {}
+        self._delays: dict[str, float] = {}
         self._server: StandInServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -95,10 +116,16 @@ class SlackStandIn:
         self.state.scopes = list(value)
 
     def add_user(
-        self, id: str, name: str, tz: str = "UTC", is_bot: bool = False, deleted: bool = False
+        self,
+        id: str,
+        name: str,
+        tz: str = "UTC",
+        is_bot: bool = False,
+        deleted: bool = False,
+        team: str = TEAM_ID,
     ) -> User:
-        """Add a user to the workspace."""
-        return self.state.add_user(id, name, tz=tz, is_bot=is_bot, deleted=deleted)
+        """Add a user to the workspace (or to another team's)."""
+        return self.state.add_user(id, name, tz=tz, is_bot=is_bot, deleted=deleted, team=team)
 
     def add_channel(
         self,
@@ -107,11 +134,52 @@ class SlackStandIn:
         is_private: bool = False,
         bot_member: bool = True,
         members: tuple[str, ...] | list[str] = (),
+        team: str = TEAM_ID,
     ) -> Channel:
-        """Add a channel to the workspace."""
+        """Add a channel to the workspace (or to another team's)."""
         return self.state.add_channel(
-            id, name, is_private=is_private, bot_member=bot_member, members=members
+            id, name, is_private=is_private, bot_member=bot_member, members=members, team=team
         )
+
+    # --- several workspaces and the OAuth install ------------------------------------
+
+    def oauth_app(self, client_id: str, client_secret: str) -> None:
+        """The app's credentials, which oauth.v2.access checks."""
+        with self.state.lock:
+            self.state.oauth_app = (client_id, client_secret)
+
+    def add_team(
+        self, id: str, name: str, *, bot_user_id: str | None = None, installer: str = "U0ALICE"
+    ) -> Team:
+        """A workspace with a bot token of its own; from now on only its token speaks for it.
+
+        Registering the seeded team (T0001) too makes the stand-in strict: a token no team
+        owns is refused with invalid_auth.
+        """
+        seeded = id == TEAM_ID
+        team = Team(
+            id=id,
+            name=name,
+            domain=TEAM_DOMAIN if seeded else name.lower().replace(" ", "-"),
+            bot_token=f"xoxb-{id.lower()}-{secrets.token_hex(8)}",
+            bot_user_id=bot_user_id or ("U0BOT" if seeded else f"U{id[1:]}BOT"),
+            bot_id=BOT_ID if seeded else f"B{id[1:]}",
+            installer_id=installer,
+        )
+        with self.state.lock:
+            self.state.teams[id] = team
+        return team
+
+    def install_code(self, team_id: str) -> str:
+        """The one-time code Slack hands the redirect once someone approves an install."""
+        code = f"code-{team_id}-{secrets.token_hex(6)}"
+        with self.state.lock:
+            self.state.install_codes[code] = team_id
+        return code
+
+    def calls_of_team(self, team_id: str) -> list[Call]:
+        """Calls made with that team's token, in order."""
+        return [c for c in self.calls if c.team_id == team_id]
 
     def add_message(
         self, channel: str, user: str, text: str, thread_ts: str | None = None, **fields: Any
@@ -147,6 +215,24 @@ class SlackStandIn:
         with self.state.lock:
             self._faults.setdefault(method, deque()).extend(dict(fault) for _ in range(times))
 
+    def delay(self, method: str, seconds: float | None) -> None:
+        """Answer every call of `method` ("response_url" for those) `seconds` late; None: at once.
+
+        The call is recorded when it is answered, so a test can tell work that waited for
+        the answer from work that did not.
+        """
+        with self.state.lock:
+            if seconds is None:
+                self._delays.pop(method, None)
+            else:
+                self._delays[method] = seconds
+
+    def _wait(self, method: str) -> None:
+        with self.state.lock:
+            seconds = self._delays.get(method, 0.0)
+        if seconds:
+            time.sleep(seconds)
+
     def rate_limit(self, method: str, per_minute: int | None) -> None:
         """Limit `method` to `per_minute` calls in any 60 s window (None lifts the limit)."""
         with self.state.lock:
@@ -181,39 +267,64 @@ class SlackStandIn:
         """Answer one Web API call: status, JSON body, extra headers."""
         if self.latency:
             time.sleep(self.latency)
+        self._wait(method)
         token = args.pop("token", None)
         if authorization and authorization.startswith("Bearer "):
             token = authorization.removeprefix("Bearer ").strip()
         headers = {"x-oauth-scopes": ",".join(self.state.scopes)}
-        status, body = 200, None
-        if method not in METHODS:
+        status, body, team_id = 200, None, None
+        team = self.state.team_for_token(str(token)) if token else None
+        if method not in METHODS and method != "oauth.v2.access":
             body = {"ok": False, "error": "unknown_method"}
         elif (fault := self._fault_for(method)) is not None:
             status, body, fault_headers = fault
             headers |= fault_headers
+        elif (refused := self._missing_args(method, args)) is not None:
+            body = refused
+        elif method == "oauth.v2.access":
+            # The one method that takes the app's client id and secret instead of a token.
+            with self.state.lock:
+                body, team_id = oauth_v2_access(self.state, args, authorization)
         elif not token:
             body = {"ok": False, "error": "not_authed"}
-        elif not str(token).startswith(_TOKEN_PREFIXES):
+        elif not str(token).startswith(_TOKEN_PREFIXES) or team is None:
             body = {"ok": False, "error": "invalid_auth"}
+        elif (refused := self._other_team(method, args, team)) is not None:
+            body, team_id = refused, team.id
         else:
-            missing = [
-                name
-                for name in self.required_args.get(method, [])
-                if name != "token" and args.get(name) in (None, "")
-            ]
-            if missing:
-                for name in missing:
-                    self.state.violate(method, f"missing required argument {name!r}")
-                body = {"ok": False, "error": "invalid_arguments"}
-            else:
-                with self.state.lock:
-                    body = METHODS[method](self.state, args)
-        call = Call(method, copy.deepcopy(args), body["ok"], body.get("error"), status)
+            team_id = team.id
+            with self.state.lock:
+                self.state.caller = team
+                body = METHODS[method](self.state, args)
+        call = Call(
+            method, copy.deepcopy(args), body["ok"], body.get("error"), status, token, team_id
+        )
         self.state.record(call)
         return status, body, headers
 
+    def _missing_args(self, method: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        missing = [
+            name
+            for name in self.required_args.get(method, [])
+            if name != "token" and args.get(name) in (None, "")
+        ]
+        for name in missing:
+            self.state.violate(method, f"missing required argument {name!r}")
+        return {"ok": False, "error": "invalid_arguments"} if missing else None
+
+    def _other_team(self, method: str, args: dict[str, Any], team: Team) -> dict[str, Any] | None:
+        """Slack's error when a call names another team's user or channel (a violation too)."""
+        for key, code in _REFERENCES.items():
+            for ref in str(args.get(key) or "").split(","):
+                owner = self.state.team_of(ref.strip())
+                if owner is not None and owner != team.id:
+                    self.state.violate(method, f"{team.id}'s token used on {ref} of team {owner}")
+                    return {"ok": False, "error": code}
+        return None
+
     def answer_response(self, name: str, body: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
         """Answer a POST to a response_url."""
+        self._wait("response_url")
         fault = self._fault_for("response_url")
         if fault is not None:
             return fault

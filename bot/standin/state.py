@@ -26,6 +26,21 @@ class Call:
     ok: bool
     error: str | None = None
     status: int = 200
+    token: str | None = None  # the token the call was made with
+    team_id: str | None = None  # the team that token belongs to
+
+
+@dataclass(frozen=True)
+class Team:
+    """A workspace the app is installed in; a call's bot token says which team it is for."""
+
+    id: str
+    name: str
+    domain: str
+    bot_token: str | None = None  # None: any xoxb-/xoxp- token stands for this team
+    bot_user_id: str = BOT_USER_ID
+    bot_id: str = BOT_ID
+    installer_id: str = "U0ALICE"
 
 
 @dataclass(frozen=True)
@@ -50,6 +65,7 @@ class User:
     is_bot: bool = False
     deleted: bool = False
     bot_id: str | None = None
+    team: str = TEAM_ID
 
     @property
     def real_name(self) -> str:
@@ -66,6 +82,7 @@ class Channel:
     is_private: bool = False
     members: set[str] = field(default_factory=set)
     im_user: str | None = None
+    team: str = TEAM_ID
 
     @property
     def is_im(self) -> bool:
@@ -97,6 +114,11 @@ class WorkspaceState:
         self.violations: list[Violation] = []
         self.responses: list[dict[str, Any]] = []
         self.response_targets: dict[str, ResponseTarget] = {}
+        # Teams by id; the seeded one takes any token until it is given one of its own.
+        self.teams: dict[str, Team] = {TEAM_ID: Team(TEAM_ID, TEAM_NAME, TEAM_DOMAIN)}
+        self.caller: Team = self.teams[TEAM_ID]  # whose token the current call carries
+        self.oauth_app: tuple[str, str] | None = None  # client id and secret
+        self.install_codes: dict[str, str] = {}  # one-time OAuth code -> team id
         self.block_checks = True
         self.scopes: list[str] = [
             "app_mentions:read",
@@ -135,14 +157,20 @@ class WorkspaceState:
     # --- building the workspace -------------------------------------------------
 
     def add_user(
-        self, id: str, name: str, tz: str = "UTC", is_bot: bool = False, deleted: bool = False
+        self,
+        id: str,
+        name: str,
+        tz: str = "UTC",
+        is_bot: bool = False,
+        deleted: bool = False,
+        team: str = TEAM_ID,
     ) -> User:
         """Add (or replace) a user; active humans join #general like in a real workspace."""
         with self.lock:
-            user = User(id=id, name=name, tz=tz, is_bot=is_bot, deleted=deleted)
+            user = User(id=id, name=name, tz=tz, is_bot=is_bot, deleted=deleted, team=team)
             self.users[id] = user
             general = self.channels.get("C0GENERAL")
-            if general is not None and not is_bot and not deleted:
+            if general is not None and not is_bot and not deleted and team == general.team:
                 general.members.add(id)
             return user
 
@@ -153,10 +181,13 @@ class WorkspaceState:
         is_private: bool = False,
         bot_member: bool = True,
         members: tuple[str, ...] | list[str] = (),
+        team: str = TEAM_ID,
     ) -> Channel:
         """Add (or replace) a channel, optionally with the bot as a member."""
         with self.lock:
-            channel = Channel(id=id, name=name, is_private=is_private, members=set(members))
+            channel = Channel(
+                id=id, name=name, is_private=is_private, members=set(members), team=team
+            )
             if bot_member:
                 channel.members.add(BOT_USER_ID)
             self.channels[id] = channel
@@ -170,7 +201,11 @@ class WorkspaceState:
             channel = self.channels.get(channel_id)
             if channel is None:
                 channel = Channel(
-                    id=channel_id, name=channel_id, members={BOT_USER_ID, user_id}, im_user=user_id
+                    id=channel_id,
+                    name=channel_id,
+                    members={BOT_USER_ID, user_id},
+                    im_user=user_id,
+                    team=self.users[user_id].team if user_id in self.users else TEAM_ID,
                 )
                 self.channels[channel_id] = channel
                 self.messages.setdefault(channel_id, [])
@@ -187,6 +222,28 @@ class WorkspaceState:
                 return self.dm_channel("U" + ref[1:])
             name = ref.removeprefix("#")
             return next((c for c in self.channels.values() if c.name == name), None)
+
+    # --- teams -----------------------------------------------------------------
+
+    def team_for_token(self, token: str) -> Team | None:
+        """The team a token belongs to; None when no team would accept it."""
+        with self.lock:
+            for team in self.teams.values():
+                if team.bot_token == token:
+                    return team
+            seeded = self.teams[TEAM_ID]
+            return seeded if seeded.bot_token is None else None
+
+    def team_of(self, ref: str) -> str | None:
+        """The team a user or channel id (or a user's DM id) belongs to, if the id is known."""
+        with self.lock:
+            if ref in self.users:
+                return self.users[ref].team
+            if ref in self.channels:
+                return self.channels[ref].team
+            if ref.startswith("D") and ("U" + ref[1:]) in self.users:
+                return self.users["U" + ref[1:]].team
+            return None
 
     # --- ids -------------------------------------------------------------------
 
@@ -228,7 +285,7 @@ class WorkspaceState:
                 "user": user,
                 "text": text,
                 "ts": self.next_ts(),
-                "team": TEAM_ID,
+                "team": found.team,
             }
             sender = self.users.get(user)
             if sender is not None and sender.bot_id:

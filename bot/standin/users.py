@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.standin.state import BOT_USER_ID, TEAM_ID, Channel, User
+from bot.standin.state import BOT_USER_ID, Channel, User
 
 _CREATED = 1_690_000_000
 
@@ -20,13 +20,13 @@ def user_info(user: User) -> dict[str, Any]:
         "real_name_normalized": user.real_name,
         "display_name": user.name,
         "display_name_normalized": user.name,
-        "team": TEAM_ID,
+        "team": user.team,
     }
     if user.bot_id:
         profile["bot_id"] = user.bot_id
     return {
         "id": user.id,
-        "team_id": TEAM_ID,
+        "team_id": user.team,
         "name": user.name,
         "deleted": user.deleted,
         "real_name": user.real_name,

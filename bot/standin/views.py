@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from bot.standin import blockcheck
-from bot.standin.state import APP_ID, BOT_ID, TEAM_ID, WorkspaceState
+from bot.standin.state import APP_ID, WorkspaceState
 
 
 def _error(code: str, **extra: Any) -> dict[str, Any]:
@@ -33,11 +33,15 @@ def _refuse(state: WorkspaceState, method: str, view: dict[str, Any]) -> dict[st
     )
 
 
-def _materialise(view: dict[str, Any], view_id: str, **fields: Any) -> dict[str, Any]:
-    # The view object Slack hands back: what the app sent plus Slack's own bookkeeping.
+def _materialise(
+    workspace: WorkspaceState, view: dict[str, Any], view_id: str, /, **fields: Any
+) -> dict[str, Any]:
+    # The view object Slack hands back: what the app sent plus Slack's own bookkeeping, in
+    # the team whose token opened it. (`fields` may include the view's own `state`.)
+    team = workspace.caller
     stored = {
         "id": view_id,
-        "team_id": TEAM_ID,
+        "team_id": team.id,
         "type": view.get("type"),
         "blocks": copy.deepcopy(view.get("blocks", [])),
         "private_metadata": view.get("private_metadata", ""),
@@ -53,8 +57,8 @@ def _materialise(view: dict[str, Any], view_id: str, **fields: Any) -> dict[str,
         "root_view_id": view_id,
         "app_id": APP_ID,
         "external_id": view.get("external_id", ""),
-        "app_installed_team_id": TEAM_ID,
-        "bot_id": BOT_ID,
+        "app_installed_team_id": team.id,
+        "bot_id": team.bot_id,
     }
     stored.update(fields)
     return stored
@@ -76,7 +80,7 @@ def _open(state: WorkspaceState, method: str, args: dict[str, Any]) -> dict[str,
     if method == "views.push" and state.views:
         previous = next(reversed(state.views.values()))
         extra = {"previous_view_id": previous["id"], "root_view_id": previous["root_view_id"]}
-    stored = _materialise(view, view_id, **extra)
+    stored = _materialise(state, view, view_id, **extra)
     state.views[view_id] = stored
     return {"ok": True, "view": copy.deepcopy(stored)}
 
@@ -112,6 +116,7 @@ def views_update(state: WorkspaceState, args: dict[str, Any]) -> dict[str, Any]:
     if refused:
         return refused
     stored = _materialise(
+        state,
         view,
         current["id"],
         state=current["state"],
@@ -140,6 +145,6 @@ def views_publish(state: WorkspaceState, args: dict[str, Any]) -> dict[str, Any]
     if view.get("type") != "home":
         return _error("invalid_arguments")
     view_id = current["id"] if current else state.next_id("V")
-    stored = _materialise(view, view_id)
+    stored = _materialise(state, view, view_id)
     state.homes[user_id] = stored
     return {"ok": True, "view": copy.deepcopy(stored)}
