@@ -20,10 +20,16 @@ from bot.listeners.session import DEPS_KEY
 from bot.settings import Settings
 
 
-def build_client(settings: Settings) -> WebClient:
-    """A WebClient on SLACK_API_URL retrying 429 (after Retry-After), 5xx and lost connections."""
+def build_client(settings: Settings, *, token: str | None = None) -> WebClient:
+    """A WebClient on SLACK_API_URL retrying 429 (after Retry-After), 5xx and lost connections.
+
+    Its token is `token`, else SLACK_BOT_TOKEN; in multi-workspace mode the app's own client
+    has none, because Bolt hands each request a client with its team's token.
+    """
+    if token is None and not settings.oauth:
+        token = settings.slack_bot_token
     return WebClient(
-        token=settings.slack_bot_token,
+        token=token or None,
         base_url=settings.slack_api_url,
         timeout=10,
         retry_handlers=[
@@ -44,9 +50,22 @@ def build_app(
         listener_executor = ThreadPoolExecutor(
             max_workers=settings.workers, thread_name_prefix="aarbot-listener"
         )
+    client = client or build_client(settings)
+    oauth = {}
+    if settings.oauth:
+        # Multi-workspace: Bolt serves the install routes and authorizes each request with
+        # its own team's token from the installation store.
+        from bot.install import NOT_INSTALLED, authorize, oauth_settings
+
+        flow = oauth_settings(settings, deps.engine)
+        oauth = {
+            "oauth_settings": flow,
+            "authorize": authorize(flow, client),
+            "user_facing_authorize_error_message": NOT_INSTALLED,
+        }
     app = App(
         signing_secret=settings.slack_signing_secret,
-        client=client or build_client(settings),
+        client=client,
         logger=logging.getLogger("aarbot.bolt"),
         listener_executor=listener_executor,
         # Bolt would call auth.test while building the app; we check the token in `doctor`
@@ -54,6 +73,7 @@ def build_app(
         token_verification_enabled=False,
         # A request we missed is retried by Slack; dedup by event id keeps that safe.
         raise_error_for_unhandled_request=False,
+        **oauth,
     )
 
     @app.middleware

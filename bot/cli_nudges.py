@@ -34,11 +34,11 @@ def add_parser(sub: argparse._SubParsersAction, *, instant: Callable[[str], date
 
 
 def nudges_run_once(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import build_client
+    from bot.clients import team_clients
     from bot.deps import Deps
     from bot.sweep import sweep
 
-    if not settings.slack_bot_token and not args.dry_run:
+    if not settings.slack_bot_token and not settings.oauth and not args.dry_run:
         raise SettingsError(
             "SLACK_BOT_TOKEN", "is not set: nudges are sent with the Bot User OAuth Token (xoxb-…)"
         )
@@ -48,7 +48,9 @@ def nudges_run_once(args: argparse.Namespace, settings: Settings) -> int:
     try:
         deps = Deps(settings=settings, engine=engine)
         now = args.now or deps.clock()
-        result = sweep(deps=deps, client=build_client(settings), now=now, dry_run=args.dry_run)
+        # Each nudge goes out with its team's token (the one bot token, or the installed one).
+        clients = team_clients(settings, engine)
+        result = sweep(deps=deps, client=clients, now=now, dry_run=args.dry_run)
     finally:
         engine.dispose()
     verb = "would send" if args.dry_run else "sent"

@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.nudges import review_link
 from bot.blocks.text import clip, escape
+from bot.clients import NotInstalledError, TeamClients, as_team_clients
 from bot.deps import Deps
 from storage import digests as store
 from storage.db import session_scope
@@ -31,17 +32,20 @@ MIN_GAP = timedelta(days=6)
 FIRST_LOOKBACK = timedelta(days=7)
 
 
-def send_weekly_digest(*, deps: Deps, client: WebClient, now: datetime) -> int:
-    """Post one digest per channel with open actions; return how many were posted."""
+def send_weekly_digest(*, deps: Deps, client: WebClient | TeamClients, now: datetime) -> int:
+    """Post one digest per channel with open actions, with its team's client; return how many."""
+    clients = as_team_clients(client)
     with session_scope(deps.engine) as session:
         channels = store.channels_with_open_actions(session=session)
     posted = 0
     for team_id, channel_id in channels:
         try:
-            posted += _one_channel(deps, client, team_id, channel_id, now)
+            posted += _one_channel(deps, clients.for_team(team_id), team_id, channel_id, now)
         except SlackApiError as err:
             # One archived or unreachable channel must not cost every other channel its digest.
             log.error("digest for %s not posted: %s", channel_id, err.response.get("error"))
+        except NotInstalledError as err:
+            log.error("digest for %s not posted: %s", channel_id, err)
     return posted
 
 

@@ -1,11 +1,15 @@
-"""`aarbot doctor`: check settings, database, token, scopes and lessons channel; say how to fix."""
+"""`aarbot doctor`: check settings, database, token, scopes and lessons channel; say how to fix.
+
+In a multi-workspace install (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET set) there is no one
+token: the doctor checks each installed workspace's bot token and scopes instead.
+"""
 
 from __future__ import annotations
 
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -55,10 +59,18 @@ class Finding:
 
 
 @dataclass
+class _Install:
+    team: str  # "name (T0123)"
+    token: str
+    auth: Any  # its auth.test response
+
+
+@dataclass
 class _Context:
     settings: Settings
     bad: set[str]
     auth: Any = None  # the auth.test response once the token works
+    installs: list[_Install] = field(default_factory=list)  # multi-workspace: working ones
 
 
 def run_doctor(*, out: TextIO, environ: Mapping[str, str] | None = None) -> int:
@@ -160,6 +172,8 @@ def _database(context: _Context) -> list[Finding]:
 
 def _token(context: _Context) -> list[Finding]:
     settings = context.settings
+    if settings.oauth:
+        return _installations(context)
     for name in ("SLACK_API_URL", "SLACK_BOT_TOKEN"):
         if name in context.bad:
             return [Finding("token", f"fix {name} first")]
@@ -177,16 +191,68 @@ def _token(context: _Context) -> list[Finding]:
     ]
 
 
-def _call(settings: Settings, method: str, **args: Any) -> tuple[Any, str]:
+def _installations(context: _Context) -> list[Finding]:
+    """Multi-workspace: every installed workspace's bot token answers auth.test."""
+    from bot.install import INSTALL_PATH, installation_store, installed_teams, latest_bot_token
+    from storage.db import make_engine
+
+    settings = context.settings
+    for name in ("SLACK_API_URL", "DATABASE_URL"):
+        if name in context.bad:
+            return [Finding("installations", f"fix {name} first")]
+    engine = make_engine(settings.database_url)
+    try:
+        if _missing_sqlite_file(engine):
+            return [Finding("installations", "no database yet; run aarbot db upgrade")]
+        try:
+            store = installation_store(settings, engine)
+            teams = installed_teams(store)
+            tokens = {t.team_id: latest_bot_token(store, t.team_id) for t in teams}
+        except Exception as exc:
+            return [
+                Finding(
+                    "installations", f"cannot read them ({_first_line(exc)}); run aarbot db upgrade"
+                )
+            ]
+    finally:
+        engine.dispose()
+    if not teams:
+        return [
+            Finding(
+                "installations",
+                f"none yet: open {INSTALL_PATH} on this server (its public https URL) and add "
+                "aarbot to a workspace",
+            )
+        ]
+    found = []
+    for team in teams:
+        label = f"{team.team_name} ({team.team_id})"
+        token = tokens.get(team.team_id)
+        auth, fix = _call(settings, "auth_test", token=token) if token else (None, "no bot token")
+        if auth is None:
+            found.append(Finding(f"installed in {label}", f"{fix}; reinstall from {INSTALL_PATH}"))
+            continue
+        context.installs.append(_Install(label, token, auth))
+        found.append(
+            Finding(f"installed in {label}, bot user @{auth.get('user')} ({auth.get('user_id')})")
+        )
+    return found
+
+
+def _call(
+    settings: Settings, method: str, token: str | None = None, **args: Any
+) -> tuple[Any, str]:
     """The Web API response, or None and what to do about the failure."""
     from slack_sdk.errors import SlackApiError
 
     from bot.app import build_client
 
     try:
-        return getattr(build_client(settings), method)(**args), ""
+        return getattr(build_client(settings, token=token), method)(**args), ""
     except SlackApiError as err:
         code = err.response.get("error", "unknown error")
+        if code in _REJECTED_TOKEN and token is not None:
+            return None, f"Slack rejected the workspace's bot token ({code})"
         if code in _REJECTED_TOKEN:
             return None, f"Slack rejected SLACK_BOT_TOKEN ({code}): {_COPY_FROM_SLACK}"
         return None, f"{err.response.api_url.rsplit('/', 1)[-1]} failed ({code})"
@@ -196,21 +262,30 @@ def _call(settings: Settings, method: str, **args: Any) -> tuple[Any, str]:
 
 
 def _scopes(context: _Context) -> list[Finding]:
+    if context.settings.oauth:
+        if not context.installs:
+            return [Finding("scopes", "cannot check until a workspace is installed")]
+        return [
+            _granted(i.auth, f"scopes in {i.team}", reinstall="reinstall from /slack/install")
+            for i in context.installs
+        ]
     if context.auth is None:
         return [Finding("scopes", "cannot check until the token works")]
-    headers = {k.lower(): v for k, v in (context.auth.headers or {}).items()}
+    return [_granted(context.auth, "scopes", reinstall="reinstall the app from manifest.yml")]
+
+
+def _granted(auth: Any, what: str, *, reinstall: str) -> Finding:
+    headers = {k.lower(): v for k, v in (auth.headers or {}).items()}
     raw = headers.get("x-oauth-scopes")
     if raw is None:
-        return [Finding("scopes", "auth.test did not report them; check SLACK_API_URL")]
+        return Finding(what, "auth.test did not report them; check SLACK_API_URL")
     if isinstance(raw, list):  # some HTTP stacks keep repeated headers as lists
         raw = ",".join(raw)
     granted = {s.strip() for s in raw.split(",") if s.strip()}
     missing = sorted(REQUIRED_SCOPES - granted)
     if missing:
-        return [
-            Finding("scopes", f"reinstall the app from manifest.yml to grant: {', '.join(missing)}")
-        ]
-    return [Finding(f"scopes: all {len(REQUIRED_SCOPES)} that manifest.yml declares")]
+        return Finding(what, f"{reinstall} to grant: {', '.join(missing)}")
+    return Finding(f"{what}: all {len(REQUIRED_SCOPES)} that manifest.yml declares")
 
 
 def _lessons_channel(context: _Context) -> list[Finding]:
@@ -225,14 +300,28 @@ def _lessons_channel(context: _Context) -> list[Finding]:
                 "at the bottom of the channel's details in Slack)",
             )
         ]
+    if context.settings.oauth:
+        # The channel belongs to one of the workspaces: the first whose bot can see it.
+        for install in context.installs:
+            found = _lessons_channel_found(context, ref, install.auth, install.token)
+            if "not found" not in (found.fix or ""):
+                return [found]
+        return [
+            Finding(
+                "lessons channel",
+                f"{ref} not found in any installed workspace: check AARBOT_LESSONS_CHANNEL",
+            )
+        ]
     if context.auth is None:
         return [Finding("lessons channel", "cannot check until the token works")]
-    return [_lessons_channel_found(context, ref)]
+    return [_lessons_channel_found(context, ref, context.auth)]
 
 
-def _lessons_channel_found(context: _Context, ref: str) -> Finding:
-    bot_name = f"@{context.auth.get('user') or 'aarbot'}"
-    info, fix = _call(context.settings, "conversations_info", channel=ref)
+def _lessons_channel_found(
+    context: _Context, ref: str, auth: Any, token: str | None = None
+) -> Finding:
+    bot_name = f"@{auth.get('user') or 'aarbot'}"
+    info, fix = _call(context.settings, "conversations_info", token=token, channel=ref)
     if info is None:
         if "channel_not_found" in fix:
             fix = (

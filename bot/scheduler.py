@@ -22,6 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot.clients import TeamClients, as_team_clients, team_clients
 from bot.deps import Deps
 from bot.zones import refresh_owner_zones
 from storage.db import session_scope
@@ -32,17 +33,19 @@ log = logging.getLogger("aarbot.scheduler")
 
 @dataclass(frozen=True)
 class Job:
-    """A scheduled job: its fixed id, its trigger and what it does with the deps and a client."""
+    """A scheduled job: its fixed id, its trigger and what it does with the deps and clients."""
 
     id: str
     trigger: IntervalTrigger | CronTrigger
-    run: Callable[[Deps, WebClient], object]
+    run: Callable[[Deps, TeamClients], object]
 
 
-def in_one_session(work: Callable[[Session, Deps], object]) -> Callable[[Deps, WebClient], object]:
+def in_one_session(
+    work: Callable[[Session, Deps], object],
+) -> Callable[[Deps, TeamClients], object]:
     """A job whose work fits one transaction, committed when it returns."""
 
-    def run(deps: Deps, _client: WebClient) -> object:
+    def run(deps: Deps, _clients: TeamClients) -> object:
         with session_scope(deps.engine) as session:
             return work(session, deps)
 
@@ -53,23 +56,23 @@ def _prune(session: Session, deps: Deps) -> int:
     return prune_events(session=session, before=deps.clock() - timedelta(days=7))
 
 
-def _sweep(deps: Deps, client: WebClient) -> str:
+def _sweep(deps: Deps, clients: TeamClients) -> str:
     from bot.sweep import sweep
 
-    result = sweep(deps=deps, client=client)
+    result = sweep(deps=deps, client=clients)
     return (
         f"{len(result.sent)} sent, {len(result.failed)} failed, {len(result.cancelled)} cancelled"
     )
 
 
-def _digest(deps: Deps, client: WebClient) -> str:
+def _digest(deps: Deps, clients: TeamClients) -> str:
     from bot.digest import send_weekly_digest
 
-    return f"digest posted to {send_weekly_digest(deps=deps, client=client, now=deps.clock())}"
+    return f"digest posted to {send_weekly_digest(deps=deps, client=clients, now=deps.clock())}"
 
 
-def _zones(deps: Deps, client: WebClient) -> int:
-    return refresh_owner_zones(deps=deps, client=client)
+def _zones(deps: Deps, clients: TeamClients) -> int:
+    return refresh_owner_zones(deps=deps, client=clients)
 
 
 def jobs(deps: Deps) -> list[Job]:
@@ -91,7 +94,7 @@ def jobs(deps: Deps) -> list[Job]:
     ]
 
 
-def run_job(job: Job, deps: Deps, client: WebClient) -> None:
+def run_job(job: Job, deps: Deps, client: TeamClients) -> None:
     """Run one job; errors are logged here, once."""
     try:
         result = job.run(deps, client)
@@ -102,16 +105,22 @@ def run_job(job: Job, deps: Deps, client: WebClient) -> None:
         log.exception("job %s failed", job.id)
 
 
-def build_scheduler(deps: Deps, client: WebClient | None = None) -> BackgroundScheduler:
-    """A scheduler with our jobs added, not yet started; one WebClient serves every job."""
-    if client is None:
-        from bot.app import build_client
+def build_scheduler(
+    deps: Deps, client: WebClient | TeamClients | None = None
+) -> BackgroundScheduler:
+    """A scheduler with our jobs added, not yet started.
 
-        client = build_client(deps.settings)
+    Jobs talk to Slack through TeamClients: the one bot token, or in a multi-workspace install
+    each team's own token from the installation store.
+    """
+    if client is None:
+        clients = team_clients(deps.settings, deps.engine)
+    else:
+        clients = as_team_clients(client)
     scheduler = BackgroundScheduler(
         timezone=UTC,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
     )
     for job in jobs(deps):
-        scheduler.add_job(run_job, job.trigger, args=(job, deps, client), id=job.id, name=job.id)
+        scheduler.add_job(run_job, job.trigger, args=(job, deps, clients), id=job.id, name=job.id)
     return scheduler

@@ -66,7 +66,10 @@ def _serve_http(
         backlog=256,
         channel_timeout=30,
     )
-    log.info("listening on http://%s:%s (POST /slack/events, /healthz, /readyz)", host, port)
+    routes = "POST /slack/events, /healthz, /readyz"
+    if app.oauth_flow is not None:
+        routes += f", {app.oauth_flow.install_path}, {app.oauth_flow.redirect_uri_path}"
+    log.info("listening on http://%s:%s (%s)", host, port, routes)
     print(f"aarbot listening on http://{host}:{server.effective_port}", flush=True)  # noqa: T201
     if ready is not None:
         ready.set()

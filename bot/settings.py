@@ -35,6 +35,9 @@ class Settings:
     slack_bot_token: str = ""
     slack_signing_secret: str = ""
     slack_app_token: str = ""
+    slack_client_id: str = ""
+    slack_client_secret: str = ""
+    slack_redirect_uri: str = ""
     database_url: str = DEFAULT_DATABASE_URL
     slack_api_url: str = DEFAULT_SLACK_API_URL
     lessons_channel: str = ""
@@ -64,6 +67,11 @@ class Settings:
         """True when an app-level token is set, so Socket Mode is available."""
         return bool(self.slack_app_token)
 
+    @property
+    def oauth(self) -> bool:
+        """True when the app is installed per workspace through OAuth (multi-workspace mode)."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
     def nudge_policy(self) -> NudgePolicy:
         """When owners are nudged, as the plan in flows/ needs it."""
         return NudgePolicy(
@@ -77,11 +85,18 @@ class Settings:
 
     def require_slack(self, *, socket_mode: bool) -> None:
         """Raise SettingsError unless the Slack credentials this mode needs are present."""
-        if not self.slack_bot_token:
+        if self.oauth and socket_mode:
+            raise SettingsError(
+                "SLACK_APP_TOKEN",
+                "is set, but a multi-workspace install (SLACK_CLIENT_ID) needs HTTP mode for "
+                "/slack/install and /slack/oauth_redirect: unset it or run with --http",
+            )
+        if not self.slack_bot_token and not self.oauth:
             raise SettingsError(
                 "SLACK_BOT_TOKEN",
                 "is not set: copy the Bot User OAuth Token (xoxb-…) from your Slack app's "
-                "OAuth & Permissions page into the environment or .env",
+                "OAuth & Permissions page into the environment or .env (or set "
+                "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to install in several workspaces)",
             )
         if not self.slack_signing_secret:
             raise SettingsError(
@@ -119,6 +134,14 @@ def _parse(env: Mapping[str, str]) -> Settings:
     app_token = text("SLACK_APP_TOKEN")
     if app_token and not app_token.startswith("xapp-"):
         raise SettingsError("SLACK_APP_TOKEN", "must be an app-level token starting with xapp-")
+    client_id, client_secret = text("SLACK_CLIENT_ID"), text("SLACK_CLIENT_SECRET")
+    _both_or_neither(("SLACK_CLIENT_ID", client_id), ("SLACK_CLIENT_SECRET", client_secret))
+    redirect_uri = text("SLACK_REDIRECT_URI")
+    if redirect_uri and not _is_http_url(redirect_uri):
+        raise SettingsError(
+            "SLACK_REDIRECT_URI",
+            "must be the full URL like https://aarbot.example.com/slack/oauth_redirect",
+        )
     templates_dir = text("AARBOT_TEMPLATES_DIR")
     default_tz = text("AARBOT_DEFAULT_TZ", "UTC")
     try:
@@ -149,6 +172,9 @@ def _parse(env: Mapping[str, str]) -> Settings:
         slack_bot_token=bot_token,
         slack_signing_secret=text("SLACK_SIGNING_SECRET"),
         slack_app_token=app_token,
+        slack_client_id=client_id,
+        slack_client_secret=client_secret,
+        slack_redirect_uri=redirect_uri,
         database_url=_database_url(text("DATABASE_URL", DEFAULT_DATABASE_URL)),
         slack_api_url=_api_url(text("SLACK_API_URL", DEFAULT_SLACK_API_URL)),
         lessons_channel=text("AARBOT_LESSONS_CHANNEL"),
@@ -175,6 +201,18 @@ def _parse(env: Mapping[str, str]) -> Settings:
     )
 
 
+def _both_or_neither(first: tuple[str, str], second: tuple[str, str]) -> None:
+    (name, value), (other, other_value) = first, second
+    if bool(value) == bool(other_value):
+        return
+    missing, given = (name, other) if not value else (other, name)
+    raise SettingsError(
+        missing,
+        f"is not set but {given} is: a multi-workspace install needs both (copy them from "
+        "your Slack app's Basic Information page), or neither for a single workspace",
+    )
+
+
 def _database_url(url: str) -> str:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
@@ -194,9 +232,13 @@ def _database_url(url: str) -> str:
     raise SettingsError("DATABASE_URL", f"uses {parsed.drivername!r}, which aarbot does not: {fix}")
 
 
-def _api_url(url: str) -> str:
+def _is_http_url(url: str) -> bool:
     parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
+    return parts.scheme in {"http", "https"} and bool(parts.netloc)
+
+
+def _api_url(url: str) -> str:
+    if not _is_http_url(url):
         raise SettingsError("SLACK_API_URL", "must be an http(s) URL like https://slack.com/api/")
     return url if url.endswith("/") else url + "/"
 

@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.blocks.nudges import escalation_messages, nudge_dm
+from bot.clients import TeamClients, as_team_clients
 from bot.deps import Deps
 from flows.nudges import NudgeKind
 from storage import nudges as store
@@ -66,13 +67,16 @@ def default_worker() -> str:
 def sweep(
     *,
     deps: Deps,
-    client: WebClient,
+    client: WebClient | TeamClients,
     now: datetime | None = None,
     worker: str | None = None,
     batch: int = 50,
     dry_run: bool = False,
 ) -> SweepResult:
-    """Send every nudge due at `now` (default: the clock); dry_run only reports them."""
+    """Send every nudge due at `now` (default: the clock); dry_run only reports them.
+
+    Each nudge goes out with its review's team's client (`client` may be one WebClient for all).
+    """
     now = now or deps.clock()
     worker = worker or default_worker()
     result = SweepResult()
@@ -81,7 +85,8 @@ def sweep(
             for nudge, action, _review in store.peek_due(session=session, now=now, limit=10_000):
                 result.sent.append(_delivery(nudge, action))
         return result
-    dm_channels: dict[str, str] = {}
+    clients = as_team_clients(client)
+    dm_channels: dict[str, dict[str, str]] = {}  # by team, then user
     while True:
         with session_scope(deps.engine) as session:
             ids = store.claim_due(session=session, now=now, worker=worker, lease=LEASE, limit=batch)
@@ -90,20 +95,20 @@ def sweep(
         with session_scope(deps.engine) as session:
             claimed = store.claimed_with_context(session=session, nudge_ids=ids)
         for nudge, _action, review in claimed:
-            _deliver(deps, client, nudge, review, now, worker, result, dm_channels)
+            _deliver(deps, clients, nudge, review, now, worker, result, dm_channels)
         if len(ids) < batch:
             return result
 
 
 def _deliver(
     deps: Deps,
-    client: WebClient,
+    clients: TeamClients,
     nudge: Nudge,
     review: Review,
     now: datetime,
     worker: str,
     result: SweepResult,
-    dm_channels: dict[str, str],
+    dm_channels: dict[str, dict[str, str]],
 ) -> None:
     # Read the action again just before sending: a Done or Drop click since the claim wins.
     with session_scope(deps.engine) as session:
@@ -115,7 +120,10 @@ def _deliver(
             result.cancelled.append(_delivery(nudge, action))
         return
     try:
-        channel_id, ts = _send(deps, client, nudge, action, review, now, dm_channels)
+        # NotInstalledError (a team without a token) is a client error too: retried, then failed.
+        client = clients.for_team(review.team_id)
+        known = dm_channels.setdefault(review.team_id, {})
+        channel_id, ts = _send(deps, client, nudge, action, review, now, known)
     except (SlackClientError, OSError) as err:
         error, retry_in, permanent = _failure(err, nudge.attempts)
         with session_scope(deps.engine) as session:
@@ -160,7 +168,17 @@ def _send(
         # DMs first, the thread post last as the record: a failed DM retries the escalation
         # without having posted in the thread twice.
         for person in dict.fromkeys([review.facilitator_id, *deps.settings.leads]):
-            dm = _dm_channel(client, person, dm_channels)
+            try:
+                dm = _dm_channel(client, person, dm_channels)
+            except SlackApiError as err:
+                # With several workspaces, a lead of another one is not in this one: skip
+                # them rather than hold up the escalation for good.
+                if person == review.facilitator_id or err.response.get("error") != "user_not_found":
+                    raise
+                log.info(
+                    "escalation %s: lead %s is not in team %s", nudge.id, person, review.team_id
+                )
+                continue
             client.chat_postMessage(channel=dm, text=dm_text, blocks=dm_blocks)
         posted = client.chat_postMessage(
             channel=review.channel_id,

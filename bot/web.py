@@ -1,4 +1,8 @@
-"""The WSGI application: Slack's requests on /slack/events, liveness and readiness probes."""
+"""The WSGI application: Slack's requests on /slack/events, liveness and readiness probes.
+
+In multi-workspace mode it also serves the install page (GET /slack/install) and Slack's
+redirect back after an install (GET /slack/oauth_redirect), both handled by Bolt's OAuth flow.
+"""
 
 from __future__ import annotations
 
@@ -18,14 +22,17 @@ EVENTS_PATH = "/slack/events"
 
 
 def make_wsgi_app(*, bolt_app: App, engine: Engine) -> WsgiApp:
-    """Route Slack's POSTs to Bolt and answer /healthz and /readyz ourselves."""
+    """Route Slack's POSTs (and the install routes) to Bolt; answer /healthz and /readyz."""
     slack = SlackRequestHandler(bolt_app, path=EVENTS_PATH)
+    flow = bolt_app.oauth_flow
+    install_paths = {flow.install_path, flow.redirect_uri_path} if flow is not None else set()
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path == EVENTS_PATH:
-            if environ.get("REQUEST_METHOD") != "POST":
-                return _json(start_response, 405, {"error": "POST only"})
+        method = "POST" if path == EVENTS_PATH else "GET" if path in install_paths else None
+        if method is not None:
+            if environ.get("REQUEST_METHOD") != method:
+                return _json(start_response, 405, {"error": f"{method} only"})
             return slack(environ, start_response)
         if path == "/healthz":
             # Liveness: answering at all is the proof, so always 200 (a database outage must

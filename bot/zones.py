@@ -8,6 +8,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import people
+from bot.clients import NotInstalledError, TeamClients, as_team_clients
 from bot.deps import Deps
 from flows.actions import plan_nudges
 from storage.db import session_scope
@@ -16,8 +17,9 @@ from storage.people import open_actions_owned_by, owners_with_open_actions
 log = logging.getLogger("aarbot.zones")
 
 
-def refresh_owner_zones(*, deps: Deps, client: WebClient) -> int:
+def refresh_owner_zones(*, deps: Deps, client: WebClient | TeamClients) -> int:
     """Re-read stale owners from users.info; re-plan actions whose owner's zone changed."""
+    clients = as_team_clients(client)
     with session_scope(deps.engine) as session:
         owners = owners_with_open_actions(session=session)
     replanned = 0
@@ -26,7 +28,11 @@ def refresh_owner_zones(*, deps: Deps, client: WebClient) -> int:
         try:
             with session_scope(deps.engine) as session:
                 owner = people.lookup(
-                    client=client, session=session, deps=deps, team_id=team_id, user_id=user_id
+                    client=clients.for_team(team_id),
+                    session=session,
+                    deps=deps,
+                    team_id=team_id,
+                    user_id=user_id,
                 )
                 if owner is None:
                     continue
@@ -45,4 +51,6 @@ def refresh_owner_zones(*, deps: Deps, client: WebClient) -> int:
                         replanned += 1
         except SlackApiError as err:
             log.warning("could not refresh %s: %s", user_id, err.response.get("error"))
+        except NotInstalledError as err:
+            log.warning("could not refresh %s: %s", user_id, err)
     return replanned

@@ -8,6 +8,7 @@ from typing import Any
 from bot.ids import Act, Block
 from bot.standin import payloads as p
 from bot.standin.driver import Bot
+from bot.standin.state import TEAM_ID
 
 
 def start_values(
@@ -34,11 +35,13 @@ def start(
     *,
     user: str = "U0ALICE",
     channel: str = "C0GENERAL",
+    team: str = TEAM_ID,
     **fields: Any,
 ) -> dict[str, Any]:
     """Type /aar, fill in the modal, submit; return the review message posted in the channel."""
-    bot.command(title, user=user, channel=channel)
-    response = bot.submit(bot.last_view(), start_values(title=title, **fields), user=user)
+    bot.command(title, user=user, channel=channel, team=team)
+    values = start_values(title=title, **fields)
+    response = bot.submit(bot.last_view(), values, user=user, team=team)
     assert response.status == 200, response.body
     assert not response.body or "errors" not in response.json(), response.body
     roots = [m for m in bot.standin.messages(channel) if m.get("thread_ts") in (None, m["ts"])]
@@ -90,7 +93,15 @@ def action_values(
     }
 
 
-def add_action(bot: Bot, root: dict[str, Any], *, user: str = "U0ALICE", **fields: Any):
+def add_action(
+    bot: Bot,
+    root: dict[str, Any],
+    *,
+    user: str = "U0ALICE",
+    channel: str = "C0GENERAL",
+    team: str = TEAM_ID,
+    **fields: Any,
+):
     """Click Add action and submit the modal; return the submission's response."""
-    click(bot, root, Act.ADD_ACTION, user=user)
-    return bot.submit(bot.last_view(), action_values(**fields), user=user)
+    click(bot, root, Act.ADD_ACTION, user=user, channel=channel, team=team)
+    return bot.submit(bot.last_view(), action_values(**fields), user=user, team=team)

@@ -1,0 +1,107 @@
+"""The WebClient that speaks for a team in scheduled work (nudges, digests, time zones).
+
+Requests need none of this: Bolt gives each listener a client with its team's token. Jobs run
+outside any request, so they ask here: one workspace has the one bot token; a multi-workspace
+install has each team's bot token in the installation store, looked up and kept briefly.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+from sqlalchemy import Engine
+
+from bot.settings import Settings
+
+# A reinstall (a new token) reaches the jobs within this long.
+TOKEN_TTL_SECONDS = 300.0
+
+
+class NotInstalledError(SlackClientError):
+    """aarbot has no bot token for this team: never installed there, or uninstalled."""
+
+
+class OneClient:
+    """A single workspace: the same client, with SLACK_BOT_TOKEN, for every team."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def for_team(self, _team_id: str) -> WebClient:
+        """The one client."""
+        return self.client
+
+
+@dataclass(frozen=True)
+class _Cached:
+    token: str
+    client: WebClient
+    at: float
+
+
+class InstalledClients:
+    """A multi-workspace install: each team's client carries that team's bot token."""
+
+    def __init__(
+        self,
+        *,
+        token_for: Callable[[str], str | None],
+        make_client: Callable[[str], WebClient],
+        ttl: float = TOKEN_TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._token_for = token_for
+        self._make_client = make_client
+        self._ttl = ttl
+        self._clock = clock
+        self._cache: dict[str, _Cached] = {}
+        self._lock = threading.Lock()
+
+    def for_team(self, team_id: str) -> WebClient:
+        """The team's client; NotInstalledError when the store has no bot token for it."""
+        now = self._clock()
+        with self._lock:
+            cached = self._cache.get(team_id)
+        if cached is not None and now - cached.at < self._ttl:
+            return cached.client
+        token = self._token_for(team_id)
+        if not token:
+            with self._lock:
+                self._cache.pop(team_id, None)
+            raise NotInstalledError(f"aarbot is not installed in team {team_id}")
+        client = (
+            cached.client
+            if cached is not None and cached.token == token
+            else self._make_client(token)
+        )
+        with self._lock:
+            self._cache[team_id] = _Cached(token, client, now)
+        return client
+
+
+TeamClients = OneClient | InstalledClients
+
+
+def team_clients(settings: Settings, engine: Engine) -> TeamClients:
+    """The clients scheduled work uses, for this process's mode."""
+    from bot.app import build_client
+
+    if not settings.oauth:
+        return OneClient(build_client(settings))
+    from bot.install import installation_store, latest_bot_token
+
+    store = installation_store(settings, engine)
+    return InstalledClients(
+        token_for=lambda team_id: latest_bot_token(store, team_id),
+        make_client=lambda token: build_client(settings, token=token),
+    )
+
+
+def as_team_clients(client: WebClient | TeamClients) -> TeamClients:
+    """A bare WebClient (tests, tools) stands for every team."""
+    return OneClient(client) if isinstance(client, WebClient) else client
