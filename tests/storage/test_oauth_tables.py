@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from tests.database import fresh_postgres_schema, postgres_url
 def _fresh_engine(tmp_path: Path) -> Engine:
     pg = postgres_url()
     url = (
-        fresh_postgres_schema(pg, "aarbot_oauth_tables_test")
+        fresh_postgres_schema(pg, f"aarbot_oauth_tables_{os.getpid()}")
         if pg
         else f"sqlite:///{tmp_path / 'oauth.db'}"
     )
