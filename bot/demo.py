@@ -41,6 +41,7 @@ GAP_TYPE = ("process", "Process")
 ACTION_WHAT = "Add a canary stage to the checkout deploy pipeline"
 ACTION_OWNER = "U0BOB"
 ACTION_CRITERION = "Zero checkout incidents from deploys for 30 days"
+LESSONS_CHANNEL = "C0LESSONS"
 LESSON = ("U0CAROL", "Check live flag state before every rollout")
 DEMO_BOT_TOKEN = "xoxb-demo"  # noqa: S105 - the stand-in accepts any xoxb- token
 _QUIET = {"auth.test", "conversations.info", "chat.getPermalink", "users.info"}
@@ -119,6 +120,16 @@ def _review(bot: Bot, show: Transcript) -> None:
     due = (datetime.now(UTC).date() + timedelta(days=14)).isoformat()
     show.person(FACILITATOR, f"submits the action: owner {show.at(ACTION_OWNER)}, review on {due}")
     show.quote(f"{ACTION_WHAT} (done when: {ACTION_CRITERION})")
+    # Picking the owner tells the app at once (the select dispatches its action), as in Slack.
+    picked = p.block_actions(
+        user_id=FACILITATOR,
+        action_id=Block.OWNER,
+        block_id=Block.OWNER,
+        selected_user=ACTION_OWNER,
+        view=bot.last_view(),
+    )
+    bot.post_signed(picked)
+    bot.settle()
     bot.submit(bot.last_view(), _action_values(due), user=FACILITATOR)
     show.flush()
     _click(bot, show, Act.NEXT, rid, "[Next question]")
@@ -127,6 +138,14 @@ def _review(bot: Bot, show: Transcript) -> None:
     bot.reply(LESSON[1], user=LESSON[0], channel=CHANNEL, thread_ts=show.root_ts)
     show.flush()
     _click(bot, show, Act.CLOSE, rid, "[Close review]")
+    _click(bot, show, Act.SHARE, rid, "[Share lesson]")
+    show.person(FACILITATOR, "keeps the lesson as written and shares it to #lessons")
+    share = {
+        Block.LESSON: {Block.LESSON: p.text_value(LESSON[1])},
+        Block.SHARE_TO: {Block.SHARE_TO: p.conversations_value([LESSONS_CHANNEL])},
+    }
+    bot.submit(bot.last_view(), share, user=FACILITATOR)
+    show.flush()
     show.final_review_message()
 
 

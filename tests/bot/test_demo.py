@@ -48,8 +48,11 @@ def test_the_transcript_shows_the_whole_review(monkeypatch: pytest.MonkeyPatch) 
     assert "Summary: Checkout outage after Friday deploy" in shown
     assert "*Stage:* Closed" in shown
     assert "[Reopen]" in shown
+    assert "aarbot posts in #lessons:" in shown  # the shared "What we learned" card
+    assert "What we learned: Checkout outage after Friday deploy" in shown
+    assert "*Stage:* Closed and shared" in shown
     assert "Stored: 8 answers, 1 action(s) (owner @Bob)." in shown
-    assert "Review stage: closed." in shown
+    assert "Review stage: shared." in shown
     assert "Slack refused" not in shown
     assert "Slack would have refused" not in shown
     assert "<@" not in shown
@@ -79,7 +82,7 @@ def test_aarbot_demo_runs_from_an_empty_directory_with_a_clean_environment(
     )
     assert done.returncode == 0, done.stderr
     assert "Summary: Checkout outage after Friday deploy" in done.stdout
-    assert "Review stage: closed." in done.stdout
+    assert "Review stage: shared." in done.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == [".env"]
 
 
