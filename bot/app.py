@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -16,7 +17,8 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.deps import Deps
 from bot.errors import handle_error
 from bot.listeners import register_listeners
-from bot.listeners.session import DEPS_KEY
+from bot.listeners.session import DEPS_KEY, WORKERS_KEY
+from bot.logs import new_request_id
 from bot.settings import Settings
 
 
@@ -40,13 +42,30 @@ def build_client(settings: Settings, *, token: str | None = None) -> WebClient:
     )
 
 
+class AarbotApp(App):
+    """Bolt's App, handling each request in a context of its own under a fresh request id.
+
+    The id is on every log line of the request from here on, Bolt's own checks included, and
+    follows the request's work into the worker pool; it is gone once the request is answered.
+    """
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        """Handle one request from Slack."""
+        return contextvars.copy_context().run(self._dispatch_as_new_request, req)
+
+    def _dispatch_as_new_request(self, req: BoltRequest) -> BoltResponse:
+        new_request_id()
+        return super().dispatch(req)
+
+
 def build_app(
     deps: Deps, *, client: WebClient | None = None, listener_executor: Executor | None = None
 ) -> App:
     """The Bolt app with our middleware, listeners and error handler."""
     settings = deps.settings
     if listener_executor is None:
-        # Listeners finish their slow work here after the ack has gone back to Slack.
+        # The worker pool: the slow work of requests, after their ack has gone back to Slack
+        # (see bot/listeners/session.py). The HTTP server has its own threads for the acks.
         listener_executor = ThreadPoolExecutor(
             max_workers=settings.workers, thread_name_prefix="aarbot-listener"
         )
@@ -63,7 +82,7 @@ def build_app(
             "authorize": authorize(flow, client),
             "user_facing_authorize_error_message": NOT_INSTALLED,
         }
-    app = App(
+    app = AarbotApp(
         signing_secret=settings.slack_signing_secret,
         client=client,
         logger=logging.getLogger("aarbot.bolt"),
@@ -73,12 +92,16 @@ def build_app(
         token_verification_enabled=False,
         # A request we missed is retried by Slack; dedup by event id keeps that safe.
         raise_error_for_unhandled_request=False,
+        # Listeners run in the HTTP thread and their ack is answered when they return; they
+        # hand slow work to the worker pool themselves, so no ack ever waits behind it.
+        process_before_response=True,
         **oauth,
     )
 
     @app.middleware
     def attach_deps(context: BoltContext, next) -> None:
         context[DEPS_KEY] = deps
+        context[WORKERS_KEY] = listener_executor
         next()
 
     app.error(handle_error)

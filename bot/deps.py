@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from bot.channels import ChannelCache
 from bot.settings import Settings
 from flows.templates import Template, TemplateCatalog, builtin_templates, load_templates
 from storage.types import utcnow
@@ -22,12 +23,14 @@ def _builtin_catalog() -> TemplateCatalog:
 
 @dataclass(frozen=True)
 class Deps:
-    """The settings, the database engine, the templates and the clock (tests replace it)."""
+    """The settings, the database engine, the templates, the clock (tests replace it) and
+    the process's cache of conversations.info."""
 
     settings: Settings
     engine: Engine
     templates: TemplateCatalog = field(default_factory=_builtin_catalog)
     clock: Callable[[], datetime] = field(default=utcnow)
+    channels: ChannelCache = field(default_factory=ChannelCache, compare=False)
 
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine) -> Deps:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
 from slack_bolt import BoltResponse
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+
+from bot.logs import current_request_id, new_request_id
 
 log = logging.getLogger("aarbot.errors")
 
@@ -30,8 +31,11 @@ def handle_error(
     respond: Respond | None,
     response: BoltResponse | None,
 ) -> BoltResponse | None:
-    """Log the error under a reference id and tell the user ephemerally, once."""
-    ref = uuid.uuid4().hex[:8]
+    """Log the error under the request's id and tell the user ephemerally, once.
+
+    The reference the user reads is the request id on every log line of that request.
+    """
+    ref = current_request_id() or new_request_id()
     log.error("unhandled error ref=%s type=%s", ref, body.get("type") or "command", exc_info=error)
     user = _user_id(body)
     channel = _channel_id(body)

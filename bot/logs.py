@@ -1,11 +1,43 @@
-"""Logging set-up: readable text by default, one JSON object a line when asked."""
+"""Logging set-up: readable text by default, one JSON object a line when asked.
+
+Each Slack request gets a short id (`new_request_id`), kept in a context variable. Every log
+line written while handling that request carries it, in the HTTP thread that acks and in the
+worker that finishes the request after the ack (`bot.listeners.session` copies the context
+across), and the apology in `bot.errors` quotes it, so a user's "reference …" finds its lines.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import secrets
 import sys
+from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import TextIO
+
+_request_id: ContextVar[str | None] = ContextVar("aarbot_request_id", default=None)
+NO_REQUEST = "-"
+
+
+def new_request_id() -> str:
+    """Start a request: a fresh id for this context, returned."""
+    request_id = secrets.token_hex(5)
+    _request_id.set(request_id)
+    return request_id
+
+
+def current_request_id() -> str | None:
+    """The id of the request being handled in this context, if any."""
+    return _request_id.get()
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamps each record with the current request id ("-" outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = _request_id.get() or NO_REQUEST
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -16,20 +48,25 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "logger": record.name,
+            "thread": record.threadName,
             "message": record.getMessage(),
         }
+        request_id = getattr(record, "request_id", NO_REQUEST)
+        if request_id != NO_REQUEST:
+            entry["request_id"] = request_id
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry)
 
 
-def configure(*, level: str, fmt: str) -> None:
-    """Send logs to stderr at `level`, as text or JSON."""
-    handler = logging.StreamHandler(sys.stderr)
-    if fmt == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
+
+
+def configure(*, level: str, fmt: str, stream: TextIO | None = None) -> None:
+    """Send logs to stderr (or `stream`) at `level`, as text or JSON."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

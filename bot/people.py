@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -10,9 +10,20 @@ from sqlmodel import Session
 
 from bot.deps import Deps
 from flows.actions import Owner
+from storage.models import SlackUser
 from storage.people import cached_user, remember_user
 
 FRESH_FOR = timedelta(days=1)
+_EVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def known(*, session: Session, deps: Deps, team_id: str, user_id: str) -> Owner | None:
+    """What users.info last said about the person, however long ago; None if never asked.
+
+    Only the database, never Slack: for the checks a modal must finish before its ack.
+    """
+    row = cached_user(session=session, team_id=team_id, user_id=user_id, fresh_after=_EVER)
+    return _owner(row, deps) if row is not None else None
 
 
 def lookup(
@@ -39,8 +50,12 @@ def lookup(
             deleted=bool(user.get("deleted")),
             fetched_at=now,
         )
+    return _owner(row, deps)
+
+
+def _owner(row: SlackUser, deps: Deps) -> Owner:
     return Owner(
-        user_id=user_id,
+        user_id=row.user_id,
         is_bot=row.is_bot,
         deleted=row.deleted,
         tz=row.tz or deps.settings.default_tz,

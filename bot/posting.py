@@ -11,6 +11,7 @@ from sqlmodel import Session
 from bot import repeats
 from bot.blocks import review as render
 from bot.blocks.followup import action_state_dm
+from bot.channels import ChannelCache
 from bot.deps import Deps
 from flows import perspectives
 from flows import review as rules
@@ -20,10 +21,20 @@ from storage.models import Action, Review, Stage
 log = logging.getLogger("aarbot.posting")
 
 
-def can_post_in(client: WebClient, channel_id: str) -> bool:
-    """Make sure the app is in the channel: join a public one; False for a private one."""
+def can_post_in(client: WebClient, channel_id: str, channels: ChannelCache | None = None) -> bool:
+    """Make sure the app is in the channel: join a public one; False for a private one.
+
+    With `channels`, a recent conversations.info answer is reused when it says the app is a
+    member; any other answer is asked afresh, since the app may have been invited since.
+    """
     try:
-        info = client.conversations_info(channel=channel_id)["channel"]
+        info = channels.cached(client, channel_id) if channels is not None else None
+        if info is None or not (info.get("is_member") or info.get("is_im")):
+            info = (
+                channels.info(client, channel_id, fresh=True)
+                if channels is not None
+                else client.conversations_info(channel=channel_id)["channel"]
+            )
     except SlackApiError as err:
         # Slack hides private channels the app is not in: that is "not invited yet".
         if err.response.get("error") == "channel_not_found":
@@ -34,6 +45,8 @@ def can_post_in(client: WebClient, channel_id: str) -> bool:
     if info.get("is_private"):
         return False
     client.conversations_join(channel=channel_id)
+    if channels is not None:
+        channels.forget(channel_id)
     return True
 
 
@@ -83,9 +96,15 @@ def post_review(client: WebClient, session: Session, deps: Deps, review: Review)
     view = review_view(session, deps, review)
     text, blocks = render.review_message(view)
     posted = client.chat_postMessage(channel=review.channel_id, text=text, blocks=blocks)
-    permalink = client.chat_getPermalink(channel=review.channel_id, message_ts=posted["ts"])
-    rules.mark_posted(review, message_ts=posted["ts"], permalink=permalink.get("permalink"))
-    session.flush()
+    rules.mark_posted(review, message_ts=posted["ts"], permalink=None)
+    # Committed at once: whatever fails below, this review is never posted a second time.
+    session.commit()
+    try:
+        permalink = client.chat_getPermalink(channel=review.channel_id, message_ts=posted["ts"])
+        review.permalink = permalink.get("permalink")
+    except SlackApiError as err:
+        # Only links to the review miss it; the next start or reopen does not need it.
+        log.warning("no permalink for review %s: %s", review.id, err.response.get("error"))
     if review.stage == Stage.PERSPECTIVES:
         invite_perspectives(client, session, review)
     else:

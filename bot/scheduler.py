@@ -22,6 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot import drafts
 from bot.clients import TeamClients, as_team_clients, team_clients
 from bot.deps import Deps
 from bot.zones import refresh_owner_zones
@@ -75,6 +76,10 @@ def _zones(deps: Deps, clients: TeamClients) -> int:
     return refresh_owner_zones(deps=deps, client=clients)
 
 
+def _drafts(deps: Deps, clients: TeamClients) -> str:
+    return f"{drafts.post_waiting(deps=deps, client=clients)} waiting review(s) posted"
+
+
 def jobs(deps: Deps) -> list[Job]:
     """The jobs every process runs."""
     settings = deps.settings
@@ -85,6 +90,7 @@ def jobs(deps: Deps) -> list[Job]:
             in_one_session(_prune),
         ),
         Job("sweep-nudges", IntervalTrigger(seconds=settings.sweep_seconds), _sweep),
+        Job("post-waiting-reviews", IntervalTrigger(seconds=drafts.RETRY_EVERY_SECONDS), _drafts),
         Job("refresh-owner-zones", CronTrigger(hour=4, minute=7, timezone=UTC), _zones),
         Job(
             "weekly-digest",

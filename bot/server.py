@@ -31,7 +31,11 @@ def serve(
     scheduler: bool,
     ready: threading.Event | None = None,
 ) -> None:
-    """Serve until SIGTERM or SIGINT, then finish in-flight work and stop the scheduler."""
+    """Serve until SIGTERM or SIGINT, then finish in-flight work and stop the scheduler.
+
+    In-flight requests are answered first (HTTP mode: see bot/graceful.py), then the worker
+    pool finishes the work they handed it, and the scheduler its running job.
+    """
     jobs = build_scheduler(deps) if scheduler else None
     signal.signal(signal.SIGTERM, _raise_exit)
     signal.signal(signal.SIGINT, _raise_exit)
@@ -56,8 +60,12 @@ def _serve_http(
 ) -> None:
     from waitress import create_server
 
+    from bot.graceful import Drain
+
+    connections: dict[int, object] = {}
     server = create_server(
         make_wsgi_app(bolt_app=app, engine=deps.engine),
+        map=connections,
         host=host,
         port=port,
         threads=deps.settings.workers,
@@ -71,9 +79,17 @@ def _serve_http(
         routes += f", {app.oauth_flow.install_path}, {app.oauth_flow.redirect_uri_path}"
     log.info("listening on http://%s:%s (%s)", host, port, routes)
     print(f"aarbot listening on http://{host}:{server.effective_port}", flush=True)  # noqa: T201
+    # SIGTERM or SIGINT: stop taking connections, answer the requests in flight, then return.
+    drain = Drain(connections)
+    signal.signal(signal.SIGTERM, drain.begin)
+    signal.signal(signal.SIGINT, drain.begin)
     if ready is not None:
         ready.set()
-    server.run()  # returns after SystemExit, once in-flight requests are done
+    try:
+        server.run()
+    finally:
+        drain.close()
+        server.task_dispatcher.shutdown(cancel_pending=False, timeout=10)
 
 
 def _serve_socket_mode(*, deps: Deps, app: App, ready: threading.Event | None) -> None:

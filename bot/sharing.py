@@ -46,7 +46,7 @@ def post_cards(
                     channel=lesson.channel_id, ts=lesson.message_ts, text=text, blocks=blocks
                 )
                 continue
-            if not can_post_in(client, lesson.channel_id):
+            if not can_post_in(client, lesson.channel_id, deps.channels):
                 failed[lesson.channel_id] = WHY["not_in_channel"]
                 continue
             posted = client.chat_postMessage(channel=lesson.channel_id, text=text, blocks=blocks)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
@@ -94,6 +94,42 @@ def drafts_waiting_in(*, session: Session, team_id: str, channel_id: str) -> Seq
         )
         .order_by(col(Review.id))
     ).all()
+
+
+def drafts_to_retry(
+    *, session: Session, created_after: datetime, created_before: datetime, limit: int
+) -> list[int]:
+    """Ids of drafts (never posted) created in that window, oldest first."""
+    return list(
+        session.exec(
+            select(Review.id)
+            .where(
+                Review.stage == Stage.SETUP,
+                col(Review.message_ts).is_(None),
+                Review.created_at > created_after,
+                Review.created_at <= created_before,
+            )
+            .order_by(col(Review.id))
+            .limit(limit)
+        ).all()
+    )
+
+
+def claim_draft(*, session: Session, review_id: int) -> Review | None:
+    """The review if it is still a draft, its row locked until commit; else None.
+
+    On PostgreSQL a draft another replica is posting right now is skipped, not waited for.
+    """
+    return session.exec(
+        select(Review)
+        .where(
+            Review.id == review_id,
+            Review.stage == Stage.SETUP,
+            col(Review.message_ts).is_(None),
+        )
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    ).first()
 
 
 def touch(review: Review) -> None:

@@ -193,6 +193,9 @@ def action_modal(*, meta: str, kinds: Sequence[str], note: str | None = None) ->
             block_id=Block.OWNER,
             label=plain("Owner (one person)"),
             element=UserSelectElement(action_id=Block.OWNER),
+            # Picking someone tells the app at once, so it can ask Slack about them before
+            # the modal is submitted (a submission must be answered without Web API calls).
+            dispatch_action=True,
         ),
         InputBlock(
             block_id=Block.REVIEW_DATE,

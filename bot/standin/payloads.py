@@ -125,18 +125,21 @@ def block_actions(
     view: dict[str, Any] | None = None,
     selected_date: str | None = None,
     selected_option: str | dict[str, Any] | None = None,
+    selected_user: str | None = None,
     team_id: str = TEAM_ID,
     trigger_id: str | None = None,
     response_url: str | None = None,
     message: dict[str, Any] | None = None,
 ) -> str:
-    """The form body of a `block_actions` payload (a button, date picker or select)."""
+    """The form body of a `block_actions` payload (a button, date picker, select or user pick)."""
     action: dict[str, Any] = {"action_id": action_id, "block_id": block_id}
     if selected_date is not None:
         action |= {"type": "datepicker", "selected_date": selected_date}
     elif selected_option is not None:
         option = selected_option if isinstance(selected_option, dict) else _option(selected_option)
         action |= {"type": "static_select", "selected_option": option}
+    elif selected_user is not None:
+        action |= {"type": "users_select", "selected_user": selected_user}
     else:
         action |= {"type": "button", "text": {"type": "plain_text", "text": "Button"}}
         if value is not None:

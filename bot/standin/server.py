@@ -215,6 +215,11 @@ class SlackStandIn:
         with self.state.lock:
             self._faults.setdefault(method, deque()).extend(dict(fault) for _ in range(times))
 
+    def heal(self, method: str) -> None:
+        """Forget the faults still queued for `method`: Slack answers it normally again."""
+        with self.state.lock:
+            self._faults.pop(method, None)
+
     def delay(self, method: str, seconds: float | None) -> None:
         """Answer every call of `method` ("response_url" for those) `seconds` late; None: at once.
 

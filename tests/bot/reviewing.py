@@ -102,6 +102,21 @@ def add_action(
     team: str = TEAM_ID,
     **fields: Any,
 ):
-    """Click Add action and submit the modal; return the submission's response."""
+    """Click Add action, pick the owner, submit the modal; return the submission's response."""
     click(bot, root, Act.ADD_ACTION, user=user, channel=channel, team=team)
+    owner = fields.get("owner", "U0BOB")
+    if owner:
+        pick_user(bot, bot.last_view(), Block.OWNER, owner, user=user, team=team)
     return bot.submit(bot.last_view(), action_values(**fields), user=user, team=team)
+
+
+def pick_user(
+    bot: Bot, view: dict[str, Any], block: str, picked: str, *, user: str, team: str = TEAM_ID
+):
+    """Pick someone in a modal's user select that dispatches its action (as Slack sends it)."""
+    body = p.block_actions(
+        user_id=user, action_id=block, block_id=block, selected_user=picked, view=view, team_id=team
+    )
+    response = bot.post_signed(body)
+    bot.settle()
+    return response

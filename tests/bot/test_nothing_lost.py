@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
 from sqlmodel import Session, select
 
+from bot import drafts
 from bot.standin.driver import Bot
 from storage.models import Action, Answer, Review
+from storage.types import utcnow
 from tests.bot import reviewing as r
 
 
@@ -33,11 +39,54 @@ def test_an_action_survives_the_thread_post_failing(bot: Bot, session: Session) 
     ]
 
 
-def test_a_review_survives_posting_failing(bot: Bot, session: Session) -> None:
+@pytest.mark.parametrize("status", [500, 429])
+def test_a_review_slack_will_not_take_is_kept_the_facilitator_told_and_it_is_posted_later(
+    bot: Bot, session: Session, status: int
+) -> None:
     bot.command("Payment retries doubled charges")
-    bot.standin.fail_next("chat.postMessage", status=500, times=10)
-    bot.submit(bot.last_view(), r.start_values(title="Payment retries doubled charges"))
+    # Slack keeps failing the post (429 with Retry-After, or 5xx) beyond the client's retries.
+    bot.standin.fail_next("chat.postMessage", status=status, retry_after=0, times=10)
+    response = bot.submit(bot.last_view(), r.start_values(title="Payment retries doubled charges"))
+    assert response.status == 200
+    assert not response.body  # the modal closed: what was typed is stored, not lost
     session.rollback()
     [review] = session.exec(select(Review)).all()
     assert review.title == "Payment retries doubled charges"
     assert review.message_ts is None  # kept as a draft
+    told = bot.standin.responses[-1]
+    assert told["response_type"] == "ephemeral"
+    assert "It is saved, and I will post it in <#C0GENERAL>" in told["body"]["text"]
+
+    bot.standin.heal("chat.postMessage")  # Slack is back
+    later = replace(bot.deps, clock=lambda: utcnow() + drafts.RETRY_AFTER + timedelta(seconds=1))
+    assert drafts.post_waiting(deps=later, client=bot.app.client) == 1
+    session.rollback()
+    session.refresh(review)
+    assert review.message_ts is not None
+    assert review.permalink
+    posted = [m for m in bot.standin.messages("C0GENERAL") if m["ts"] == review.message_ts]
+    assert "Payment retries doubled charges" in posted[0]["text"]
+    # The thread got its first question, and a second run posts nothing twice.
+    assert bot.standin.thread("C0GENERAL", review.message_ts)[1:]
+    assert drafts.post_waiting(deps=later, client=bot.app.client) == 0
+
+
+def test_a_fresh_draft_is_left_to_its_own_request(bot: Bot, session: Session) -> None:
+    bot.command("Payment retries doubled charges")
+    bot.standin.fail_next("chat.postMessage", status=500, times=10)
+    bot.submit(bot.last_view(), r.start_values(title="Payment retries doubled charges"))
+    bot.standin.heal("chat.postMessage")
+    # Minutes old at most: its own request may still be posting it.
+    assert drafts.post_waiting(deps=bot.deps, client=bot.app.client) == 0
+
+
+def test_a_draft_waiting_for_an_invite_is_not_posted_by_the_retry(
+    bot: Bot, session: Session
+) -> None:
+    bot.standin.add_channel("G0SECRET", "secret", is_private=True, bot_member=False)
+    bot.command("Leak in the payroll export", channel="G0SECRET")
+    bot.submit(bot.last_view(), r.start_values(title="Leak in the payroll export"))
+    later = replace(bot.deps, clock=lambda: utcnow() + drafts.RETRY_AFTER + timedelta(seconds=1))
+    assert drafts.post_waiting(deps=later, client=bot.app.client) == 0
+    session.rollback()
+    assert session.exec(select(Review)).one().message_ts is None

@@ -27,6 +27,7 @@ def test_every_job_has_a_fixed_id_runs_alone_and_coalesces(
         "sweep-nudges",
         "refresh-owner-zones",
         "weekly-digest",
+        "post-waiting-reviews",
     }
     for job in jobs.values():
         assert job.max_instances == 1

@@ -15,8 +15,11 @@ from tests.bot import reviewing as r
 def _answer(bot: Bot, text: str, **kwargs) -> tuple[dict, str]:
     response = bot.command(f"search {text}", **kwargs)
     assert response.status == 200
-    body = response.json()
-    assert body["response_type"] == "ephemeral"
+    assert not response.body  # searching is work for after the ack; the answer comes after
+    answer = bot.standin.responses[-1]
+    assert answer["ok"], answer
+    assert answer["response_type"] == "ephemeral"
+    body = answer["body"]
     return body, json.dumps(body["blocks"], ensure_ascii=False)
 
 

@@ -2,8 +2,8 @@
 
 from slack_bolt import App
 
-from bot.ids import Act
-from bot.listeners.actions import nudge, review
+from bot.ids import Act, Block
+from bot.listeners.actions import nudge, owner, review
 
 
 def register(app: App) -> None:
@@ -18,6 +18,7 @@ def register(app: App) -> None:
     app.action(Act.START_DISCUSSION)(review.start_discussion)
     app.action(Act.GIVE_PERSPECTIVE)(review.open_perspective)
     app.action(Act.SHARE)(review.open_share)
+    app.action(Block.OWNER)(owner.look_up_owner)
     app.action(Act.NUDGE_DONE)(nudge.open_done)
     app.action(Act.NUDGE_RESCHEDULE)(nudge.open_reschedule)
     app.action(Act.NUDGE_DROP)(nudge.open_drop)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
 from sqlmodel import Session
@@ -15,7 +15,7 @@ from sqlmodel import Session
 from bot import posting
 from bot.blocks.followup import drop_modal, outcome_modal, reschedule_modal
 from bot.blocks.modals import metadata
-from bot.listeners.session import with_session
+from bot.listeners.session import after_ack
 from flows import followup
 from flows.review import ReviewError
 from storage import reviews as store
@@ -59,19 +59,16 @@ def _action_id(value: str | None) -> int | None:
 
 
 def on_action(handler: Callable[[ActionClick], None]) -> Callable[..., None]:
-    """Ack, load the action and its review, check who clicked and that it is still open."""
+    """Ack; then load the action and its review, check who clicked and that it is still open."""
 
-    @with_session
+    @after_ack
     def listener(
-        ack: Ack,
         action: dict,
         body: dict,
         client: WebClient,
         respond: Respond,
         session: Session,
     ) -> None:
-        ack()
-
         def refuse(text: str) -> None:
             respond(text=text, response_type="ephemeral", replace_original=False)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
@@ -15,7 +15,7 @@ from bot.blocks.lessons import share_modal
 from bot.blocks.modals import action_modal, answer_modal, metadata, perspective_modal
 from bot.deps import Deps
 from bot.ids import FOLLOW_UP
-from bot.listeners.session import with_session
+from bot.listeners.session import after_ack
 from flows import lessons, perspectives, summary
 from flows import review as rules
 from flows.templates import GapType, Template
@@ -57,11 +57,11 @@ def _review_id(action: dict) -> int:
 
 
 def on_review(handler: Callable[[Click], None]) -> Callable[..., None]:
-    """Ack, load the review, run the handler; a refusal becomes an ephemeral to the clicker."""
+    """Ack, then (after the ack) load the review and run the handler; a refusal becomes an
+    ephemeral to the clicker."""
 
-    @with_session
+    @after_ack
     def listener(
-        ack: Ack,
         action: dict,
         body: dict,
         client: WebClient,
@@ -69,7 +69,6 @@ def on_review(handler: Callable[[Click], None]) -> Callable[..., None]:
         session: Session,
         deps: Deps,
     ) -> None:
-        ack()
         review = store.get_review(session=session, review_id=_review_id(action), for_update=True)
         if review is None:
             respond(text="That review no longer exists.", response_type="ephemeral")

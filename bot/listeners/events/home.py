@@ -8,11 +8,11 @@ from sqlmodel import Session
 
 from bot.blocks.home import SHOWN, home_view
 from bot.deps import Deps
-from bot.listeners.session import with_session
+from bot.listeners.session import after_ack
 from storage import home
 
 
-@with_session
+@after_ack
 def on_home_opened(
     event: dict, client: WebClient, context: BoltContext, session: Session, deps: Deps
 ) -> None:

@@ -6,14 +6,14 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot import posting
+from bot import drafts
 from bot.deps import Deps
-from bot.listeners.session import with_session
+from bot.listeners.session import after_ack
 from storage import reviews as store
 from storage.events import claim_event
 
 
-@with_session
+@after_ack
 def on_member_joined(
     event: dict,
     body: dict,
@@ -29,7 +29,9 @@ def on_member_joined(
         session=session, event_id=body["event_id"], team_id=context.team_id or ""
     ):
         return
-    for review in store.drafts_waiting_in(
+    deps.channels.forget(event["channel"])  # "not a member" is out of date now
+    waiting = store.drafts_waiting_in(
         session=session, team_id=context.team_id or "", channel_id=event["channel"]
-    ):
-        posting.post_review(client, session, deps, review)
+    )
+    for review_id in [review.id for review in waiting]:
+        drafts.post_draft(client, session, deps, review_id)

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from bot import posting
 from bot.blocks.review import coaching_note
 from bot.deps import Deps
-from bot.listeners.session import with_session
+from bot.listeners.session import after_ack
 from flows import review as rules
 from storage import reviews as store
 from storage.events import claim_event
@@ -20,7 +20,7 @@ def _is_from_a_person(message: dict) -> bool:
     return bool(message.get("user")) and not message.get("bot_id")
 
 
-@with_session
+@after_ack
 def on_message(
     event: dict,
     body: dict,

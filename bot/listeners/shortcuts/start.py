@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.modals import metadata, start_modal
 from bot.deps import Deps
-from bot.listeners.session import deps_of
+from bot.listeners.session import after_ack, deps_of
 
 
-def start_anywhere(ack: Ack, shortcut: dict, client: WebClient, context: BoltContext) -> None:
+@after_ack
+def start_anywhere(shortcut: dict, client: WebClient, context: BoltContext) -> None:
     """Global shortcut: the start modal, with a channel picker."""
-    ack()
     deps: Deps = deps_of(context)
     view = start_modal(templates=deps.templates.templates, meta=metadata(), ask_channel=True)
     client.views_open(trigger_id=shortcut["trigger_id"], view=view)
 
 
-def start_from_message(ack: Ack, shortcut: dict, client: WebClient, context: BoltContext) -> None:
+@after_ack
+def start_from_message(shortcut: dict, client: WebClient, context: BoltContext) -> None:
     """Message shortcut: the start modal with "what happened" taken from the message."""
-    ack()
     deps: Deps = deps_of(context)
     channel = shortcut["channel"]["id"]
     message = shortcut.get("message") or {}

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import people, posting, sharing
 from bot.blocks.review import action_added
 from bot.deps import Deps
 from bot.ids import Block
-from bot.listeners.session import with_session
+from bot.listeners.session import Later, with_session
 from bot.listeners.views import values
 from flows import actions
 from storage import reviews as store
+from storage.models import Review
+
+log = logging.getLogger("aarbot.actions")
+
+CHECKING_OWNER = "One moment: I am checking this person with Slack. Press Add action again."
 
 FIELDS = {
     "what": Block.WHAT,
@@ -33,8 +42,14 @@ def submit_action(
     context: BoltContext,
     session: Session,
     deps: Deps,
+    later: Later,
 ) -> None:
-    """Check the action (owner via users.info), store it, and show it in the thread."""
+    """Check the action, store it, then (after the ack) show it in the thread.
+
+    The owner is checked against what users.info last said, from the database: no Web API
+    call may hold up the ack. Picking the owner already had it looked up (`learn_owner`); if
+    that has not landed yet, the modal asks to submit again while it is looked up now.
+    """
     review = store.get_review(session=session, review_id=int(values.meta(view)["review"]))
     if review is None:
         ack(response_action="errors", errors={Block.WHAT: "That review no longer exists."})
@@ -46,22 +61,18 @@ def submit_action(
         success_criterion=values.text(view, Block.CRITERION),
         kind=values.selected(view, Block.KIND) or "",
     )
+    team_id = context.team_id or review.team_id
     owner = None
     if draft.owner_id:
-        owner = people.lookup(
-            client=client,
-            session=session,
-            deps=deps,
-            team_id=context.team_id or review.team_id,
-            user_id=draft.owner_id,
-        )
+        owner = people.known(session=session, deps=deps, team_id=team_id, user_id=draft.owner_id)
     problems = actions.validate(draft, owner, now=deps.clock())
     if draft.owner_id and owner is None:
-        problems["owner"] = "Slack does not know that person. Pick someone else."
+        problems["owner"] = CHECKING_OWNER
+        later(look_up_owner(client, deps, review, team_id, draft.owner_id, body["user"]["id"]))
     if problems or owner is None:
         ack(response_action="errors", errors={FIELDS[k]: v for k, v in problems.items()})
         return
-    ack()
+    ack()  # Slack gets it once the action is committed; the posts below come after
     action, specificity = actions.add(
         session=session,
         review=review,
@@ -72,7 +83,40 @@ def submit_action(
         now=deps.clock(),
         fallback_tz=deps.settings.default_tz,
     )
-    session.commit()  # the action is kept even if the Slack calls below fail
-    posting.post_to_thread(client, review, *action_added(action, specificity))
-    posting.refresh(client, session, deps, review)
-    sharing.refresh_cards(client, session, deps, review)
+    added = action_added(action, specificity)
+    review_id = review.id
+
+    @later
+    def post(session: Session) -> None:
+        review = store.get_review(session=session, review_id=review_id)
+        if review is None:
+            return
+        posting.post_to_thread(client, review, *added)
+        posting.refresh(client, session, deps, review)
+        sharing.refresh_cards(client, session, deps, review)
+
+
+def look_up_owner(
+    client: WebClient, deps: Deps, review: Review, team_id: str, user_id: str, asked_by: str
+) -> Callable[[Session], None]:
+    """Work for after the ack: ask users.info about a new owner, so the next submit knows."""
+    channel_id, thread_ts = review.channel_id, review.thread_ts
+
+    def look_up(session: Session) -> None:
+        try:
+            found = people.lookup(
+                client=client, session=session, deps=deps, team_id=team_id, user_id=user_id
+            )
+        except SlackApiError as err:
+            # The modal is still open with everything typed; the next submit asks again.
+            log.warning("could not look up %s: %s", user_id, err.response.get("error"))
+            return
+        if found is None and thread_ts:
+            client.chat_postEphemeral(
+                channel=channel_id,
+                user=asked_by,
+                thread_ts=thread_ts,
+                text=f"Slack does not know <@{user_id}>, so they cannot own an action.",
+            )
+
+    return look_up

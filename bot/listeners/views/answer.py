@@ -10,7 +10,7 @@ from bot import posting
 from bot.blocks.review import coaching_note, modal_answer
 from bot.deps import Deps
 from bot.ids import Block
-from bot.listeners.session import with_session
+from bot.listeners.session import Later, with_session
 from bot.listeners.views import values
 from flows import review as rules
 from storage import reviews as store
@@ -18,7 +18,13 @@ from storage import reviews as store
 
 @with_session
 def submit_answer(
-    ack: Ack, body: dict, view: dict, client: WebClient, session: Session, deps: Deps
+    ack: Ack,
+    body: dict,
+    view: dict,
+    client: WebClient,
+    session: Session,
+    deps: Deps,
+    later: Later,
 ) -> None:
     """Store a longer answer, post it in the thread, and coach blaming wording."""
     text = values.text(view, Block.ANSWER)
@@ -43,9 +49,15 @@ def submit_answer(
     except rules.ReviewError as refusal:
         ack(response_action="errors", errors={Block.ANSWER: str(refusal)})
         return
-    ack()
-    session.commit()  # the answer is kept even if the Slack calls below fail
-    posting.post_to_thread(client, review, *modal_answer(recorded))
-    if recorded.blame:
-        posting.tell(client, review, user_id, coaching_note(recorded.blame))
-    posting.refresh(client, session, deps, review)
+    ack()  # Slack gets it once the answer is committed; the posts below come after
+    review_id = review.id
+
+    @later
+    def post(session: Session) -> None:
+        review = store.get_review(session=session, review_id=review_id)
+        if review is None:
+            return
+        posting.post_to_thread(client, review, *modal_answer(recorded))
+        if recorded.blame:
+            posting.tell(client, review, user_id, coaching_note(recorded.blame))
+        posting.refresh(client, session, deps, review)

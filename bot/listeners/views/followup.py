@@ -13,7 +13,7 @@ from bot import people, posting, sharing
 from bot.blocks.followup import outcome_in_thread
 from bot.deps import Deps
 from bot.ids import Block
-from bot.listeners.session import with_session
+from bot.listeners.session import Later, with_session
 from bot.listeners.views import values
 from flows import followup
 from flows.actions import Owner
@@ -39,22 +39,39 @@ def _load(session: Session, meta: dict[str, Any]) -> tuple[Action, Review] | Non
 
 
 def _after(
+    later: Later,
     client: WebClient,
-    session: Session,
     deps: Deps,
     meta: dict[str, Any],
-    action: Action,
-    review: Review,
+    action_id: int,
+    *,
+    follow_up: bool = False,
 ) -> None:
-    """Show the action's new state in its DM and on the review message."""
-    posting.show_action_state(client, meta.get("channel"), meta.get("ts"), action, review)
-    posting.refresh(client, session, deps, review)
-    sharing.refresh_cards(client, session, deps, review)
+    """After the ack: show the action's new state in its DM and on the review message; an
+    unmet outcome also goes to the review's thread."""
+
+    @later
+    def show(session: Session) -> None:
+        action = store.get_action(session=session, action_id=action_id)
+        review = action and store.get_review(session=session, review_id=action.review_id)
+        if action is None or review is None:
+            return
+        if follow_up:
+            posting.post_to_thread(client, review, *outcome_in_thread(action))
+        posting.show_action_state(client, meta.get("channel"), meta.get("ts"), action, review)
+        posting.refresh(client, session, deps, review)
+        sharing.refresh_cards(client, session, deps, review)
 
 
 @with_session
 def submit_outcome(
-    ack: Ack, body: dict, view: dict, client: WebClient, session: Session, deps: Deps
+    ack: Ack,
+    body: dict,
+    view: dict,
+    client: WebClient,
+    session: Session,
+    deps: Deps,
+    later: Later,
 ) -> None:
     """Done: store the outcome; an unmet criterion goes back to the review's thread."""
     meta = values.meta(view)
@@ -84,11 +101,8 @@ def submit_outcome(
     except ReviewError as refusal:
         ack(response_action="errors", errors={Block.OUTCOME: str(refusal)})
         return
-    ack()
-    session.commit()  # the outcome is kept even if the Slack calls below fail
-    if outcome.needs_follow_up:
-        posting.post_to_thread(client, review, *outcome_in_thread(action))
-    _after(client, session, deps, meta, action, review)
+    ack()  # Slack gets it once the outcome is committed; the posts come after
+    _after(later, client, deps, meta, action.id, follow_up=outcome.needs_follow_up)
 
 
 @with_session
@@ -100,6 +114,7 @@ def submit_reschedule(
     context: BoltContext,
     session: Session,
     deps: Deps,
+    later: Later,
 ) -> None:
     """Reschedule: the new date, checked in the owner's zone; the nudges are re-planned."""
     meta = values.meta(view)
@@ -108,16 +123,14 @@ def submit_reschedule(
         ack(response_action="errors", errors={Block.REVIEW_DATE: "That action no longer exists."})
         return
     action, review = loaded
-    owner = people.lookup(
-        client=client,
+    # Checked before the ack, so from the database only: what users.info last said (the
+    # daily zone refresh keeps owners current), else the zone stored with the action.
+    owner = people.known(
         session=session,
         deps=deps,
         team_id=context.team_id or review.team_id,
         user_id=action.owner_id,
-    )
-    if owner is None:
-        # Slack no longer knows them; the zone stored with the action is the best we have.
-        owner = Owner(user_id=action.owner_id, is_bot=False, deleted=True, tz=action.owner_tz)
+    ) or Owner(user_id=action.owner_id, is_bot=False, deleted=False, tz=action.owner_tz)
     new_date = values.day(view, Block.REVIEW_DATE)
     now = deps.clock()
     problem = followup.check_new_date(new_date, owner, now)
@@ -139,14 +152,19 @@ def submit_reschedule(
     except ReviewError as refusal:
         ack(response_action="errors", errors={Block.REVIEW_DATE: str(refusal)})
         return
-    ack()
-    session.commit()  # kept even if the Slack calls below fail
-    _after(client, session, deps, meta, action, review)
+    ack()  # Slack gets it once the change is committed; the posts come after
+    _after(later, client, deps, meta, action.id)
 
 
 @with_session
 def submit_drop(
-    ack: Ack, body: dict, view: dict, client: WebClient, session: Session, deps: Deps
+    ack: Ack,
+    body: dict,
+    view: dict,
+    client: WebClient,
+    session: Session,
+    deps: Deps,
+    later: Later,
 ) -> None:
     """Drop: a reason is required; nothing more is sent about the action."""
     meta = values.meta(view)
@@ -170,6 +188,5 @@ def submit_drop(
     except ReviewError as refusal:
         ack(response_action="errors", errors={Block.REASON: str(refusal)})
         return
-    ack()
-    session.commit()  # kept even if the Slack calls below fail
-    _after(client, session, deps, meta, action, review)
+    ack()  # Slack gets it once the change is committed; the posts come after
+    _after(later, client, deps, meta, action.id)

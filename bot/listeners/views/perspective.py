@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from bot import posting
 from bot.deps import Deps
-from bot.listeners.session import with_session
+from bot.listeners.session import Later, with_session
 from bot.listeners.views import values
 from flows import perspectives
 from flows.review import ReviewError
@@ -17,7 +17,13 @@ from storage import reviews as store
 
 @with_session
 def submit_perspective(
-    ack: Ack, body: dict, view: dict, client: WebClient, session: Session, deps: Deps
+    ack: Ack,
+    body: dict,
+    view: dict,
+    client: WebClient,
+    session: Session,
+    deps: Deps,
+    later: Later,
 ) -> None:
     """Store one person's private answers and update the count on the review message."""
     review = store.get_review(session=session, review_id=int(values.meta(view)["review"]))
@@ -39,11 +45,16 @@ def submit_perspective(
     except ReviewError as refusal:
         ack(response_action="errors", errors={first: str(refusal)})
         return
-    ack()
-    session.commit()  # the answers are kept even if the Slack calls below fail
-    client.chat_postMessage(
-        channel=body["user"]["id"],
-        text=f"Thanks, your {count} answer(s) are saved privately. The group sees them when "
-        "the discussion starts.",
-    )
-    posting.refresh(client, session, deps, review)
+    ack()  # Slack gets it once the answers are committed; the posts below come after
+    review_id = review.id
+
+    @later
+    def post(session: Session) -> None:
+        client.chat_postMessage(
+            channel=body["user"]["id"],
+            text=f"Thanks, your {count} answer(s) are saved privately. The group sees them "
+            "when the discussion starts.",
+        )
+        review = store.get_review(session=session, review_id=review_id)
+        if review is not None:
+            posting.refresh(client, session, deps, review)

@@ -11,7 +11,7 @@ from bot.blocks.review import note
 from bot.deps import Deps
 from bot.ids import Block
 from bot.ids import Option as Opt
-from bot.listeners.session import with_session
+from bot.listeners.session import Later, with_session
 from bot.listeners.views import values
 from flows import lessons as rules
 from storage import lessons as store
@@ -23,9 +23,16 @@ FIELDS = {"lesson": Block.LESSON, "channels": Block.SHARE_TO, "confirm": Block.C
 
 @with_session
 def submit_share(
-    ack: Ack, body: dict, view: dict, client: WebClient, session: Session, deps: Deps
+    ack: Ack,
+    body: dict,
+    view: dict,
+    client: WebClient,
+    session: Session,
+    deps: Deps,
+    later: Later,
 ) -> None:
-    """Check the modal (before the ack, without Slack or the database), then share."""
+    """Check the modal (without Slack or the database) and keep the lesson before the ack,
+    then share."""
     meta = values.meta(view)
     lesson = values.text(view, Block.LESSON).strip()
     channels = values.conversations(view, Block.SHARE_TO)
@@ -38,7 +45,7 @@ def submit_share(
     if errors:
         ack(response_action="errors", errors={FIELDS[k]: v for k, v in errors.items()})
         return
-    ack()
+    ack()  # Slack gets it once the lesson is committed; the cards are posted after
     user_id = body["user"]["id"]
     review = reviews.get_review(session=session, review_id=int(meta["review"]), for_update=True)
     if review is None:
@@ -46,26 +53,39 @@ def submit_share(
     try:
         rules.require_shareable(review, user_id, deps.settings.leads)
     except rules.ShareError as refusal:
-        posting.tell(client, review, user_id, str(refusal))
+        said = str(refusal)
+        later(lambda _session: posting.tell(client, review, user_id, said))
         return
-    cards = [
+    for c in channels:
         store.save_lesson(
             session=session, review_id=review.id, channel_id=c, text=lesson, shared_by=user_id
         )
-        for c in channels
-    ]
-    session.commit()  # the lesson is kept even if every post below fails
-    failed = sharing.post_cards(client, session, deps, review, cards)
-    shared = [c.channel_id for c in cards if c.message_ts and c.channel_id not in failed]
-    if shared:
-        review.stage = Stage.SHARED
-        reviews.touch(review)
-        where = ", ".join(f"<#{c}>" for c in shared)
-        said = note(f"<@{user_id}> shared the lesson to {where}.")
-        posting.post_to_thread(client, review, "Lesson shared", said)
-        posting.refresh(client, session, deps, review)
-    if failed:
-        lines = "\n".join(f"• <#{c}>: {why}" for c, why in failed.items())
-        posting.tell(
-            client, review, user_id, f"The lesson is saved, but I could not post it to:\n{lines}"
-        )
+    review_id = review.id
+
+    @later
+    def share(session: Session) -> None:
+        review = reviews.get_review(session=session, review_id=review_id, for_update=True)
+        if review is None:
+            return
+        cards = [
+            c
+            for c in store.cards_of(session=session, review_id=review_id)
+            if c.channel_id in channels
+        ]
+        failed = sharing.post_cards(client, session, deps, review, cards)
+        shared = [c.channel_id for c in cards if c.message_ts and c.channel_id not in failed]
+        if shared:
+            review.stage = Stage.SHARED
+            reviews.touch(review)
+            where = ", ".join(f"<#{c}>" for c in shared)
+            said = note(f"<@{user_id}> shared the lesson to {where}.")
+            posting.post_to_thread(client, review, "Lesson shared", said)
+            posting.refresh(client, session, deps, review)
+        if failed:
+            lines = "\n".join(f"• <#{c}>: {why}" for c, why in failed.items())
+            posting.tell(
+                client,
+                review,
+                user_id,
+                f"The lesson is saved, but I could not post it to:\n{lines}",
+            )

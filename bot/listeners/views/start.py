@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 from sqlmodel import Session
 
-from bot import posting
-from bot.blocks.text import escape
+from bot import drafts
 from bot.deps import Deps
 from bot.ids import Block, Option
-from bot.listeners.session import with_session
+from bot.listeners.session import Later, with_session
 from bot.listeners.views import values
 from flows import review as rules
 
@@ -25,8 +23,10 @@ def submit_start(
     context: BoltContext,
     session: Session,
     deps: Deps,
+    later: Later,
 ) -> None:
-    """Check the modal, then start the review in its channel (or wait to be invited)."""
+    """Check the modal and store the review, then (after the ack) post it in its channel or
+    keep it as a draft until the app is invited."""
     meta = values.meta(view)
     title = values.text(view, Block.TITLE).strip()
     template = deps.templates.templates.get(values.selected(view, Block.TEMPLATE) or "")
@@ -41,7 +41,6 @@ def submit_start(
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    ack()
     user_id = body["user"]["id"]
     options = values.checked(view, Block.OPTIONS)
     review = rules.start(
@@ -58,24 +57,21 @@ def submit_start(
         attributed_perspectives=Option.ATTRIBUTED in options,
         source_permalink=meta.get("source"),
     )
-    # Kept as a draft even if posting fails below; the error handler then tells the user.
-    session.commit()
-    if posting.can_post_in(client, channel):
-        posting.post_review(client, session, deps, review)
-        return
+    # Slack gets its answer once the review is committed (as a draft until it is posted), so
+    # a failing post below loses nothing: the facilitator is told, and the post is retried.
+    ack()
     response_url = meta.get("response_url") or next(
         (r["response_url"] for r in body.get("response_urls") or []), None
     )
-    review.draft_response_url = response_url
-    note = (
-        f"I'm not in <#{channel}> yet, so your review “{escape(title)}” is saved as a draft. "
-        "Invite me with `/invite @aarbot` in that channel and it starts right away."
-    )
-    if response_url:
-        _respond(response_url, note)
-    else:
-        client.chat_postMessage(channel=user_id, text=note)
+    review_id = review.id
 
-
-def _respond(url: str, text: str) -> None:
-    WebhookClient(url).send(text=text, response_type="ephemeral")
+    @later
+    def post(session: Session) -> None:
+        drafts.start_or_wait(
+            client,
+            session,
+            deps,
+            review_id=review_id,
+            user_id=user_id,
+            response_url=response_url,
+        )
