@@ -180,3 +180,19 @@ def test_settings_that_cannot_be_separated_stop_the_other_checks(doctor) -> None
     assert code == 1
     assert lines[0].startswith("fix settings: AARBOT_ESCALATE_AFTER_DAYS is 7")
     assert "fix database: fix the settings above first" in lines
+
+
+def test_a_rate_limited_slack_is_waited_for_not_reported(doctor, good, standin) -> None:
+    standin.fail_next("auth.test", status=429, retry_after=0)
+    standin.fail_next("conversations.info", status=429, retry_after=0)
+    code, lines = doctor(**good, AARBOT_LESSONS_CHANNEL="C0LESSONS")
+    assert code == 0, lines
+    assert len([c for c in standin.calls_to("auth.test") if c.status == 429]) == 1
+
+
+def test_a_slack_that_keeps_failing_is_a_fix_not_a_crash(doctor, good, standin) -> None:
+    standin.fail_next("auth.test", status=503, times=10)
+    code, lines = doctor(**good)
+    assert code == 1
+    assert _fixes(lines)["token"] == "auth.test failed (internal_error)"
+    assert _fixes(lines)["scopes"] == "cannot check until the token works"
