@@ -3,7 +3,7 @@
 from slack_bolt import App
 
 from bot.ids import Act, Block
-from bot.listeners.actions import nudge, owner, review
+from bot.listeners.actions import home, nudge, owner, review
 
 
 def register(app: App) -> None:
@@ -22,3 +22,4 @@ def register(app: App) -> None:
     app.action(Act.NUDGE_DONE)(nudge.open_done)
     app.action(Act.NUDGE_RESCHEDULE)(nudge.open_reschedule)
     app.action(Act.NUDGE_DROP)(nudge.open_drop)
+    app.action(Act.HOME_MORE)(home.open_more)

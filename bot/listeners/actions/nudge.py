@@ -1,5 +1,6 @@
-"""The nudge DM's Done / Reschedule / Drop buttons: each opens its modal for the owner or
-the facilitator; a stale button refuses and shows the action's current state instead."""
+"""The nudge DM's Done / Reschedule / Drop buttons (the App Home shows the same ones): each
+opens its modal for the owner or the facilitator; a stale button refuses and shows the
+action's current state instead."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Respond
+from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
 from sqlmodel import Session
 
 from bot import posting
 from bot.blocks.followup import drop_modal, outcome_modal, reschedule_modal
+from bot.blocks.home import notice_modal
 from bot.blocks.modals import metadata
+from bot.deps import Deps
+from bot.home_refresh import refresh_homes
 from bot.listeners.session import after_ack
 from flows import followup
 from flows.review import ReviewError
@@ -67,10 +71,22 @@ def on_action(handler: Callable[[ActionClick], None]) -> Callable[..., None]:
         body: dict,
         client: WebClient,
         respond: Respond,
+        context: BoltContext,
         session: Session,
+        deps: Deps,
     ) -> None:
+        on_view = (body.get("container") or {}).get("type") == "view"
+
         def refuse(text: str) -> None:
-            respond(text=text, response_type="ephemeral", replace_original=False)
+            if not on_view:
+                respond(text=text, response_type="ephemeral", replace_original=False)
+                return
+            # A click on the App Home has no response_url: answer in a small modal, and
+            # republish the Home so it shows the action as it now is.
+            client.views_open(trigger_id=body.get("trigger_id"), view=notice_modal(text))
+            refresh_homes(
+                client, session, deps, team_id=context.team_id or "", user_ids=[body["user"]["id"]]
+            )
 
         action_id = _action_id(action.get("value"))
         found = (

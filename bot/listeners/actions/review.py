@@ -14,6 +14,7 @@ from bot.blocks import review as render
 from bot.blocks.lessons import share_modal
 from bot.blocks.modals import action_modal, answer_modal, metadata, perspective_modal
 from bot.deps import Deps
+from bot.home_refresh import refresh_review_homes
 from bot.ids import FOLLOW_UP
 from bot.listeners.session import after_ack
 from flows import lessons, perspectives, summary
@@ -180,6 +181,7 @@ def close_review(click: Click) -> None:
     built = summary.build(session=click.session, review=click.review, template=click.template)
     posting.post_to_thread(click.client, click.review, *render.summary_message(built))
     click.refresh()
+    refresh_review_homes(click.client, click.session, click.deps, click.review)
 
 
 @on_review
@@ -191,6 +193,7 @@ def reopen_review(click: Click) -> None:
     said = render.note(f"<@{click.user_id}> reopened the review.")
     posting.post_to_thread(click.client, click.review, "Review reopened", said)
     click.refresh()
+    refresh_review_homes(click.client, click.session, click.deps, click.review)
 
 
 @on_review

@@ -12,6 +12,7 @@ from bot.blocks.review import list_message
 from bot.blocks.search import search_results, search_usage
 from bot.deps import Deps
 from bot.listeners.commands.parse import parse
+from bot.listeners.commands.stats import answer_stats
 from bot.listeners.session import Later, with_session
 from storage import reviews as store
 from storage.search import search_reviews
@@ -66,6 +67,16 @@ def handle_aar(
             text, blocks = search_results(parsed.arg, hits)
             respond(text=text, blocks=blocks, response_type="ephemeral")
 
+    elif parsed.name == "stats":
+        answer_stats(
+            ack=ack,
+            respond=respond,
+            command=command,
+            context=context,
+            deps=deps,
+            later=later,
+            arg=parsed.arg,
+        )
     else:
         unknown = parsed.arg if parsed.name == "unknown" else None
         ack(text=help_text(), blocks=help_blocks(unknown=unknown), response_type="ephemeral")

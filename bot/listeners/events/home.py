@@ -6,10 +6,9 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.blocks.home import SHOWN, home_view
 from bot.deps import Deps
+from bot.home_refresh import publish_home
 from bot.listeners.session import after_ack
-from storage import home
 
 
 @after_ack
@@ -19,12 +18,4 @@ def on_home_opened(
     """Publish the Home tab of the person who opened it."""
     if event.get("tab") != "home":
         return
-    user_id, team_id = event["user"], context.team_id or ""
-    view = home_view(
-        actions=home.open_actions_of(
-            session=session, team_id=team_id, user_id=user_id, limit=SHOWN
-        ),
-        reviews=home.reviews_of(session=session, team_id=team_id, user_id=user_id, limit=SHOWN),
-        today=deps.clock().date(),
-    )
-    client.views_publish(user_id=user_id, view=view)
+    publish_home(client, session, deps, team_id=context.team_id or "", user_id=event["user"])

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from bot import people, posting, sharing
 from bot.blocks.review import action_added
 from bot.deps import Deps
+from bot.home_refresh import refresh_homes
 from bot.ids import Block
 from bot.listeners.session import Later, with_session
 from bot.listeners.views import values
@@ -84,7 +85,7 @@ def submit_action(
         fallback_tz=deps.settings.default_tz,
     )
     added = action_added(action, specificity)
-    review_id = review.id
+    review_id, owner_id = review.id, action.owner_id
 
     @later
     def post(session: Session) -> None:
@@ -93,6 +94,7 @@ def submit_action(
             return
         posting.post_to_thread(client, review, *added)
         posting.refresh(client, session, deps, review)
+        refresh_homes(client, session, deps, team_id=review.team_id, user_ids=[owner_id])
         sharing.refresh_cards(client, session, deps, review)
 
 

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from bot import people, posting, sharing
 from bot.blocks.followup import outcome_in_thread
 from bot.deps import Deps
+from bot.home_refresh import refresh_homes
 from bot.ids import Block
 from bot.listeners.session import Later, with_session
 from bot.listeners.views import values
@@ -47,8 +48,8 @@ def _after(
     *,
     follow_up: bool = False,
 ) -> None:
-    """After the ack: show the action's new state in its DM and on the review message; an
-    unmet outcome also goes to the review's thread."""
+    """After the ack: show the action's new state in its DM, on the review message and on its
+    owner's Home; an unmet outcome also goes to the review's thread."""
 
     @later
     def show(session: Session) -> None:
@@ -60,6 +61,7 @@ def _after(
             posting.post_to_thread(client, review, *outcome_in_thread(action))
         posting.show_action_state(client, meta.get("channel"), meta.get("ts"), action, review)
         posting.refresh(client, session, deps, review)
+        refresh_homes(client, session, deps, team_id=review.team_id, user_ids=[action.owner_id])
         sharing.refresh_cards(client, session, deps, review)
 
 

@@ -1,0 +1,55 @@
+"""`/aar stats [days]`: the channel's and the workspace's figures, as the person may see them."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, BoltContext, Respond
+from sqlmodel import Session
+
+from bot.blocks.stats import stats_message, stats_usage
+from bot.deps import Deps
+from bot.listeners.session import Later
+from flows.stats import parse_days, scope_figures
+
+
+def answer_stats(
+    *,
+    ack: Ack,
+    respond: Respond,
+    command: dict,
+    context: BoltContext,
+    deps: Deps,
+    later: Later,
+    arg: str,
+) -> None:
+    """A bad `days` gets the usage as the ack; else ack, count after it, answer ephemerally."""
+    days = parse_days(arg)
+    if days is None:
+        text, blocks = stats_usage()
+        ack(text=text, blocks=blocks, response_type="ephemeral")
+        return
+    ack()
+    user_id, channel_id = command["user_id"], command["channel_id"]
+    team_id = context.team_id or command.get("team_id", "")
+    is_lead = user_id in deps.settings.leads
+    in_dm = channel_id.startswith("D")
+
+    @later
+    def count(session: Session) -> None:
+        scope = {
+            "session": session,
+            "team_id": team_id,
+            "viewer_id": user_id,
+            "is_lead": is_lead,
+            "now": deps.clock(),
+            "days": days,
+        }
+        text, blocks = stats_message(
+            days=days,
+            channel_id=channel_id,
+            # A DM with the app has no reviews of its own: the workspace is the answer.
+            channel=None if in_dm else scope_figures(**scope, channel_id=channel_id),
+            workspace=scope_figures(**scope),
+            is_lead=is_lead,
+            template_names={key: t.name for key, t in deps.templates.templates.items()},
+        )
+        respond(text=text, blocks=blocks, response_type="ephemeral")
