@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ from sqlmodel import Session, select
 
 from bot import drafts
 from bot.standin.driver import Bot
+from storage.db import session_scope
 from storage.models import Action, Answer, Review
 from storage.types import utcnow
 from tests.bot import reviewing as r
@@ -90,3 +92,29 @@ def test_a_draft_waiting_for_an_invite_is_not_posted_by_the_retry(
     assert drafts.post_waiting(deps=later, client=bot.app.client) == 0
     session.rollback()
     assert session.exec(select(Review)).one().message_ts is None
+
+
+def test_a_draft_is_posted_once_when_the_invite_and_the_retry_race(
+    bot: Bot, session: Session
+) -> None:
+    bot.standin.add_channel("G0SECRET", "secret", is_private=True, bot_member=False)
+    bot.command("Leak in the payroll export", channel="G0SECRET")
+    bot.submit(bot.last_view(), r.start_values(title="Leak in the payroll export"))
+    review_id = session.exec(select(Review)).one().id
+    bot.standin.add_channel("G0SECRET", "secret", is_private=True, bot_member=True)
+    bot.standin.delay("chat.postMessage", 0.3)  # both are mid-post at the same time
+    results: list[bool] = []
+
+    def post() -> None:
+        with session_scope(bot.deps.engine) as own:
+            results.append(drafts.post_draft(bot.app.client, own, bot.deps, review_id))
+
+    racers = [threading.Thread(target=post) for _ in range(3)]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join(30)
+    bot.standin.delay("chat.postMessage", None)
+    assert sorted(results) == [False, False, True]
+    roots = [m for m in bot.standin.messages("G0SECRET") if m.get("thread_ts") in (None, m["ts"])]
+    assert len(roots) == 1
