@@ -1,0 +1,240 @@
+"""The processes bench/ack.py measures: the Slack stand-in, `aarbot run --http` and a bare Bolt app.
+
+bench/ack.py starts the stand-in and the baseline through this file:
+    python bench/ack_apps.py standin PORT
+    python bench/ack_apps.py baseline PORT THREADS [--before-response]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+ROOT = Path(__file__).resolve().parents[1]
+# Lets the script run from a checkout without installing the package.
+sys.path.insert(0, str(ROOT))
+
+from bot.ids import COMMAND  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+
+BOT_TOKEN = "xoxb-bench"  # noqa: S105 - the stand-in takes any xoxb- token
+HERE = Path(__file__).resolve()
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Process:
+    """A child process serving HTTP on `port`, its output kept in `log`."""
+
+    name: str
+    port: int
+    popen: subprocess.Popen
+    log: Path
+
+    @classmethod
+    def start(
+        cls,
+        name: str,
+        args: list[str],
+        port: int,
+        env: dict[str, str],
+        workdir: Path,
+        ready_path: str = "/readyz",
+    ) -> Process:
+        """Start it and wait until GET `ready_path` answers 200."""
+        log = workdir / f"{name}.log"
+        with log.open("wb") as out:
+            popen = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                [sys.executable, *args], env=env, cwd=workdir, stdout=out, stderr=out
+            )
+        process = cls(name, port, popen, log)
+        process.wait_ready(ready_path)
+        return process
+
+    def wait_ready(self, path: str, timeout: float = 60) -> None:
+        """Poll until the process answers 200 on `path`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.popen.poll() is not None:
+                sys.exit(f"{self.name} exited early:\n{self.log.read_text(errors='replace')}")
+            try:
+                url = f"http://127.0.0.1:{self.port}{path}"
+                with urllib.request.urlopen(url, timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.1)
+        sys.exit(f"{self.name} did not answer {path} within {timeout:.0f} s")
+
+    def cpu_ticks(self) -> int:
+        """User plus system CPU time so far, in clock ticks."""
+        fields = Path(f"/proc/{self.popen.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+
+    def memory_mb(self) -> tuple[float, float]:
+        """Resident set size now and at its peak (VmRSS, VmHWM), in MB."""
+        status = Path(f"/proc/{self.popen.pid}/status").read_text()
+        kb = {k: int(v.split()[0]) for k, v in re.findall(r"^(VmRSS|VmHWM):\s+(.+)$", status, re.M)}
+        return kb["VmRSS"] / 1024, kb["VmHWM"] / 1024
+
+    def wait_idle(self, timeout: float = 180) -> float:
+        """Wait until the process stops using CPU (its work after the acks is done); seconds."""
+        started = time.monotonic()
+        quiet, last = 0, self.cpu_ticks()
+        while quiet < 2 and time.monotonic() - started < timeout:
+            time.sleep(0.25)
+            now = self.cpu_ticks()
+            quiet = quiet + 1 if now - last <= 2 else 0
+            last = now
+        return time.monotonic() - started
+
+    def fail(self, problem: str) -> NoReturn:
+        """Stop the run, showing the end of this process's log."""
+        tail = self.log.read_text(errors="replace")[-4000:]
+        sys.exit(f"{problem}; the end of the {self.name} log:\n{tail}")
+
+    def stop(self) -> None:
+        """SIGTERM, then wait for a clean exit."""
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+
+
+def serve_standin(port: int) -> None:
+    """The Slack stand-in as its own process, so its work does not share our GIL."""
+    from bot.standin import SlackStandIn
+
+    # Block Kit checks are for tests; here they would only add Slack's side to our 2 cores.
+    with SlackStandIn(block_checks=False, port=port):
+        signal.sigwait({signal.SIGTERM, signal.SIGINT})
+
+
+def aarbot_acks_in_request_thread() -> bool:
+    """Whether aarbot's Bolt app runs listeners before the response (process_before_response)."""
+    from bot.app import build_app
+    from bot.deps import Deps
+    from storage.db import make_engine
+
+    settings = Settings(slack_bot_token=BOT_TOKEN, slack_signing_secret="-")  # noqa: S106
+    engine = make_engine("sqlite://")
+    try:
+        app = build_app(Deps(settings=settings, engine=engine))
+        app.listener_runner.listener_executor.shutdown()
+        return app.process_before_response
+    finally:
+        engine.dispose()
+
+
+def serve_baseline(port: int, threads: int, before_response: bool) -> None:
+    """A bare Bolt app whose listeners only ack, on waitress like `aarbot run --http`.
+
+    It runs Bolt in the same mode as aarbot: with process_before_response the listener runs in
+    the HTTP thread; without it Bolt runs it in its executor and polls for the ack every 10 ms.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from slack_bolt import Ack, App
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+    from slack_sdk import WebClient
+    from waitress import create_server
+
+    app = App(
+        signing_secret=os.environ["SLACK_SIGNING_SECRET"],
+        client=WebClient(token=BOT_TOKEN, base_url=os.environ["SLACK_API_URL"]),
+        token_verification_enabled=False,
+        listener_executor=ThreadPoolExecutor(max_workers=threads),
+        process_before_response=before_response,
+    )
+
+    def only_ack(ack: Ack) -> None:
+        ack()
+
+    app.command(COMMAND)(only_ack)
+    app.action(re.compile(".*"))(only_ack)
+    app.view(re.compile(".*"))(only_ack)
+    app.event("message")(only_ack)
+    slack = SlackRequestHandler(app, path="/slack/events")
+
+    def application(environ, start_response):
+        if environ.get("PATH_INFO") == "/readyz":
+            start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+            return [b"ok"]
+        return slack(environ, start_response)
+
+    server = create_server(
+        application, host="127.0.0.1", port=port, threads=threads, backlog=256, channel_timeout=30
+    )
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    server.run()
+
+
+def clean_env(**values: str) -> dict[str, str]:
+    """Our environment without any aarbot or Slack settings, plus `values`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "AARBOT_"))}
+    env.pop("DATABASE_URL", None)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env | values
+
+
+def start_standin(env: dict[str, str], workdir: Path) -> Process:
+    """The stand-in, on a free port."""
+    port = free_port()
+    args = [str(HERE), "standin", str(port)]
+    return Process.start("standin", args, port, env, workdir, ready_path="/api/api.test")
+
+
+def start_aarbot(env: dict[str, str], workdir: Path) -> Process:
+    """`aarbot run --http` (bot.cli is the `aarbot` console script), scheduler on."""
+    port = free_port()
+    args = ["-m", "bot.cli", "run", "--http", "--port", str(port)]
+    return Process.start("aarbot", args, port, env, workdir)
+
+
+def start_baseline(
+    env: dict[str, str], workdir: Path, *, threads: int, before_response: bool
+) -> Process:
+    """The bare Bolt app, with as many threads as aarbot and its listeners run the same way."""
+    port = free_port()
+    args = [str(HERE), "baseline", str(port), str(threads)]
+    if before_response:
+        args.append("--before-response")
+    return Process.start("baseline", args, port, env, workdir)
+
+
+def main() -> None:
+    """Serve the stand-in or the baseline until SIGTERM."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="app", required=True)
+    sub.add_parser("standin").add_argument("port", type=int)
+    baseline = sub.add_parser("baseline")
+    baseline.add_argument("port", type=int)
+    baseline.add_argument("threads", type=int)
+    baseline.add_argument("--before-response", action="store_true")
+    args = parser.parse_args()
+    if args.app == "standin":
+        serve_standin(args.port)
+    else:
+        serve_baseline(args.port, args.threads, args.before_response)
+
+
+if __name__ == "__main__":
+    main()
