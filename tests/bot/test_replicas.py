@@ -153,6 +153,8 @@ def replicas(tmp_path: Path, standin: SlackStandIn, replica_url: str) -> Iterato
         "SLACK_API_URL": standin.base_url,
         "DATABASE_URL": replica_url,
         "AARBOT_SWEEP_SECONDS": str(SWEEP_SECONDS),
+        # The weekly digest must not post in the middle of the count of nudge posts.
+        "AARBOT_DIGEST_DAY": (datetime.now(UTC) - timedelta(days=1)).strftime("%a").lower(),
     }
     started = [_start(name, env, tmp_path) for name in ("a", "b")]
     yield started
