@@ -18,6 +18,7 @@ def register(app: App) -> None:
     app.action(Act.START_DISCUSSION)(review.start_discussion)
     app.action(Act.GIVE_PERSPECTIVE)(review.open_perspective)
     app.action(Act.SHARE)(review.open_share)
+    app.action(Act.SAME_FAILURE)(review.same_failure)
     app.action(Block.OWNER)(owner.look_up_owner)
     app.action(Act.NUDGE_DONE)(nudge.open_done)
     app.action(Act.NUDGE_RESCHEDULE)(nudge.open_reschedule)

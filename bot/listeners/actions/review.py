@@ -9,7 +9,7 @@ from slack_bolt import Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot import posting
+from bot import posting, repeats
 from bot.blocks import review as render
 from bot.blocks.lessons import share_modal
 from bot.blocks.modals import action_modal, answer_modal, metadata, perspective_modal
@@ -239,3 +239,17 @@ def open_share(click: Click) -> None:
         meta=metadata(review=click.review.id, confidential=click.review.confidential or None),
     )
     click.client.views_open(trigger_id=click.trigger_id, view=view)
+
+
+@on_review
+def same_failure(click: Click) -> None:
+    """Same failure again: mark this review a repeat of a past one; a long chain escalates."""
+    past_id = int(click.action["value"].partition(":")[2])
+    repeats.mark_and_escalate(
+        click.client,
+        click.session,
+        click.deps,
+        click.review,
+        past_id=past_id,
+        user_id=click.user_id,
+    )

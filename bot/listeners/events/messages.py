@@ -6,7 +6,7 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot import posting
+from bot import posting, repeats
 from bot.blocks.review import coaching_note
 from bot.deps import Deps
 from bot.listeners.session import after_ack
@@ -70,6 +70,7 @@ def _replied(event: dict, client: WebClient, session: Session, deps: Deps) -> No
     if recorded.blame:
         posting.tell(client, review, event["user"], coaching_note(recorded.blame))
     posting.refresh(client, session, deps, review)
+    repeats.suggest_similar(client, session, deps, review)
 
 
 def _changed(event: dict, client: WebClient, session: Session, deps: Deps) -> None:

@@ -6,7 +6,7 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot import posting
+from bot import posting, repeats
 from bot.blocks.review import coaching_note, modal_answer
 from bot.deps import Deps
 from bot.ids import Block
@@ -61,3 +61,4 @@ def submit_answer(
         if recorded.blame:
             posting.tell(client, review, user_id, coaching_note(recorded.blame))
         posting.refresh(client, session, deps, review)
+        repeats.suggest_similar(client, session, deps, review)
