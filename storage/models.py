@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -68,7 +68,16 @@ class Review(SQLModel, table=True):
     """One after-action review: its template, where it lives in Slack, and its stage."""
 
     __tablename__ = "reviews"
-    __table_args__ = (Index("ix_reviews_team_channel", "team_id", "channel_id"),)
+    __table_args__ = (
+        Index("ix_reviews_team_channel", "team_id", "channel_id"),
+        # Drafts are few; the retry job finds them without scanning every review.
+        Index(
+            "ix_reviews_drafts",
+            "created_at",
+            sqlite_where=text("stage = 'setup'"),
+            postgresql_where=text("stage = 'setup'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32)
