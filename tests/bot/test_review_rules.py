@@ -378,3 +378,12 @@ def test_a_review_continues_after_a_restart(
     assert by_key["actual"] == "500s for 40 minutes"
     assert by_key["root_cause"] == "No flag check"
     assert "Summary" in _texts([r.thread(bot, root)[-1]])
+
+
+def test_a_click_from_another_workspace_finds_no_review(
+    bot: Bot, session: Session, standin: SlackStandIn
+) -> None:
+    root = r.start(bot, participants=("U0BOB",))
+    bot.click(Act.NEXT, value=r.review_id(root), user="U0EVE", channel="C0GENERAL", team="T0OTHER")
+    assert "no longer exists" in _told(standin, "U0EVE")
+    assert session.exec(select(Review)).one().question_index == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from slack_bolt import Respond
+from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
@@ -67,11 +67,14 @@ def on_review(handler: Callable[[Click], None]) -> Callable[..., None]:
         body: dict,
         client: WebClient,
         respond: Respond,
+        context: BoltContext,
         session: Session,
         deps: Deps,
     ) -> None:
         review = store.get_review(session=session, review_id=_review_id(action), for_update=True)
-        if review is None:
+        # A review of another workspace is as good as gone (defence in depth: Slack only sends
+        # the ids our own messages in this workspace carry).
+        if review is None or (context.team_id and review.team_id != context.team_id):
             respond(text="That review no longer exists.", response_type="ephemeral")
             return
         click = Click(
