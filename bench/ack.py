@@ -66,6 +66,7 @@ REPLIES = (
     "We rolled back by hand, which took 12 minutes",
     "Next time we check live flag state before every rollout",
 )
+TICKS = os.sysconf("SC_CLK_TCK")
 # Targets from DESIGN.md §7.
 P99_TARGET_MS = 100.0
 RATIO_TARGET = 1.5
@@ -140,6 +141,9 @@ class Measured:
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
     requests: int = 0
+    # CPU seconds the app and the stand-in used in its rounds, its work after the acks included.
+    cpu: float = 0.0
+    standin_cpu: float = 0.0
 
     def add(self, other: Measured) -> None:
         """Fold another round in."""
@@ -148,6 +152,8 @@ class Measured:
         self.errors.extend(other.errors)
         self.seconds += other.seconds
         self.requests += other.requests
+        self.cpu += other.cpu
+        self.standin_cpu += other.standin_cpu
 
 
 def send(
@@ -304,6 +310,12 @@ def report(base: Measured, bot: Measured, drained: float) -> list[tuple[bool, st
             f"throughput {name}: {measured.requests} acks in {measured.seconds:.1f} s "
             f"= {rate:.0f} requests/s"
         )
+    for name, measured in (("baseline", base), ("aarbot", bot)):
+        print(
+            f"CPU in {name}'s rounds: {name} {measured.cpu:.1f} s, the stand-in "
+            f"{measured.standin_cpu:.1f} s ({measured.cpu / measured.requests * 1000:.2f} ms "
+            f"and {measured.standin_cpu / measured.requests * 1000:.2f} ms a request)"
+        )
     done = bot.requests / (bot.seconds + drained)
     print(
         f"aarbot's work after the acks went on {drained:.1f} s after the last ack (all rounds): "
@@ -384,7 +396,7 @@ def main() -> None:
         workdir = Path(args.keep or tmp)
         if args.keep:
             workdir.mkdir(parents=True)
-        url = args.database_url or f"sqlite:///{workdir / 'aarbot.db'}"
+        args.database_url = url = args.database_url or f"sqlite:///{workdir / 'aarbot.db'}"
         check_empty(url)
         processes: list[Process] = []
         try:
@@ -404,16 +416,17 @@ def main() -> None:
                 env, workdir, threads=args.workers, before_response=args.before_response
             )
             processes.append(base)
-            run(args, secret, url, standin_url, bot, base)
+            run(args, secret, standin, bot, base)
         finally:
             for process in reversed(processes):
                 process.stop()
 
 
-def run(args, secret: str, url: str, standin_url: str, bot: Process, base: Process) -> None:
+def run(args, secret: str, standin: Process, bot: Process, base: Process) -> None:
     """Set up reviews, warm both apps up, measure in alternating rounds, report, exit."""
     from flows.templates import builtin_templates
 
+    url = args.database_url
     backend = url.split(":", 1)[0].split("+", maxsplit=1)[0]
     print(
         f"aarbot ack benchmark: {args.requests} requests per app, {args.senders} senders, "
@@ -422,7 +435,7 @@ def run(args, secret: str, url: str, standin_url: str, bot: Process, base: Proce
     )
     mode = "in the HTTP thread" if args.before_response else "in Bolt's executor"
     print(f"baseline: listeners run {mode} (process_before_response={args.before_response})")
-    response_url = f"{standin_url}/response/bench"
+    response_url = f"http://127.0.0.1:{standin.port}/response/bench"
     threads = start_reviews(bot, secret, url, args.reviews, response_url)
     traffic = Traffic(threads, response_url, builtin_templates()["miss"].questions[0].key)
     for process in (base, bot):
@@ -440,8 +453,12 @@ def run(args, secret: str, url: str, standin_url: str, bot: Process, base: Proce
         for process in order:
             build = lambda i, start=offset: traffic.build(start + i)  # noqa: E731
             name = "aarbot" if process is bot else "baseline"
-            measured[name].add(send(process.port, secret, build, count, args.senders))
+            ticks = process.cpu_ticks(), standin.cpu_ticks()
+            sent = send(process.port, secret, build, count, args.senders)
             waited = process.wait_idle()
+            sent.cpu = (process.cpu_ticks() - ticks[0]) / TICKS
+            sent.standin_cpu = (standin.cpu_ticks() - ticks[1]) / TICKS
+            measured[name].add(sent)
             if process is bot:
                 drained += waited
         offset += count
