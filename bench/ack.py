@@ -2,7 +2,7 @@
 
 Run from anywhere: python bench/ack.py [--requests 10000] [--database-url postgresql+psycopg://…]
 (default: a temporary SQLite file, as `aarbot run` uses out of the box). `--quick` is a small
-run for trying things out. The full run takes two to four minutes on 2 cores.
+run for trying things out. The full run takes one to two minutes on 2 cores.
 
 Four processes: this one sends; the Slack stand-in answers the Web API; `aarbot run --http`
 (scheduler on, as operators run it) and the baseline, a bare Bolt app whose listeners only
