@@ -13,21 +13,21 @@ The clock stops at Monday 15 June 2026, 12:00 UTC; the default window of 90 days
 
 Out of every count: an old review (January), an unposted draft, and another workspace's.
 
-Actions (owner in UTC unless said; "days" = review start to done):
+Actions (owner in UTC unless said; "days" = review start to done; all dates 2026):
 
-| action | review | state   | review date | done at (UTC)   | on time?               | days | score |
-| ------ | ------ | ------- | ----------- | --------------- | ---------------------- | ---- | ----- |
-| a1     | r1     | done    | 10 Jun      | 9 Jun 09:00     | yes                    | 8.0  | 4     |
-| a2     | r1     | done    | 5 Jun       | 7 Jun 21:00     | no                     | 6.5  | 2     |
-| a3     | r1     | open    | 12 Jun      |                 | overdue                |      | 3     |
-| a4     | r2     | open    | 20 Jun      |                 | not due yet            |      | 1     |
-| a5     | r2     | dropped | 1 Jun       | 2 Jun           | left out               |      | 0     |
-| a6     | r3     | done    | 25 May      | 25 May 21:00    | no: 26 May in Tokyo    | 5.5  | 4     |
-| a7     | r3     | done    | 25 May      | 26 May 03:00    | yes: 25 May in LA      | 5.75 | 3     |
-| a8     | r4     | open    | 15 Jun      |                 | due today, not overdue |      | 2     |
-| a9     | r4     | open    | 15 Jun      |                 | overdue: 16 Jun at +14 |      | 1     |
-| a10    | r5     | done    | 12 Jun      | 11 Jun 09:00    | yes                    | 3.0  | 4     |
-| a11    | r5     | open    | 10 Jun      |                 | overdue                |      | 2     |
+| action | review | state   | due    | done (UTC)   | on time?                | days | score |
+| ------ | ------ | ------- | ------ | ------------ | ----------------------- | ---- | ----- |
+| a1     | r1     | done    | 10 Jun | 9 Jun 09:00  | yes                     | 8.0  | 4     |
+| a2     | r1     | done    | 5 Jun  | 7 Jun 21:00  | no                      | 6.5  | 2     |
+| a3     | r1     | open    | 12 Jun |              | overdue                 |      | 3     |
+| a4     | r2     | open    | 20 Jun |              | not due yet             |      | 1     |
+| a5     | r2     | dropped | 1 Jun  | 2 Jun        | left out                |      | 0     |
+| a6     | r3     | done    | 25 May | 25 May 21:00 | no: 26 May in Tokyo     | 5.5  | 4     |
+| a7     | r3     | done    | 25 May | 26 May 03:00 | yes: 25 May in LA       | 5.75 | 3     |
+| a8     | r4     | open    | 15 Jun |              | due today: not overdue  |      | 2     |
+| a9     | r4     | open    | 15 Jun |              | overdue: 16 Jun at +14h |      | 1     |
+| a10    | r5     | done    | 12 Jun | 11 Jun 09:00 | yes                     | 3.0  | 4     |
+| a11    | r5     | open    | 10 Jun |              | overdue                 |      | 2     |
 """
 
 from __future__ import annotations
