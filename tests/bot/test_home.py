@@ -381,7 +381,7 @@ def test_another_workspace_sees_none_of_this_ones_home(app: Bot, session: Sessio
     assert "Deploy on Mondays" not in text
 
 
-def test_an_owner_of_many_overdue_actions_sees_them_marked(app: Bot, session: Session) -> None:
+def test_an_overdue_action_is_marked_on_the_home(app: Bot, session: Session) -> None:
     review = _review(session, "Checkout outage", participants=("U0BOB",))
     action = _action(session, review, "Add a canary stage")
     action.review_date = date(2020, 1, 6)
