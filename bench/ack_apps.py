@@ -64,7 +64,11 @@ class Process:
                 [sys.executable, *args], env=env, cwd=workdir, stdout=out, stderr=out
             )
         process = cls(name, port, popen, log)
-        process.wait_ready(ready_path)
+        try:
+            process.wait_ready(ready_path)
+        except BaseException:
+            process.stop()  # never leave a half-started server behind
+            raise
         return process
 
     def wait_ready(self, path: str, timeout: float = 60) -> None:
