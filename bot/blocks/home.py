@@ -137,6 +137,16 @@ def _actions(content: HomeContent) -> list[Block]:
     return blocks + _more(len(shown), content.action_total, "open action", MoreList.ACTIONS)
 
 
+def actions_message(content: HomeContent) -> tuple[str, list[Block]]:
+    """`/aar actions`: my open actions with their buttons, as the Home lists them."""
+    if not content.actions:
+        return "You have no open actions.", [
+            _section("You have no open actions. 🎉 Actions you own show up here and on my Home.")
+        ]
+    text = f"Your open actions: {content.action_total}"
+    return text, _actions(content)
+
+
 def _reviews(content: HomeContent) -> list[Block]:
     blocks: list[Block] = [_section(f"*Reviews you facilitate or joined* · {content.review_total}")]
     if not content.reviews:

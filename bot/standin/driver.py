@@ -181,6 +181,7 @@ class Bot:
         selected_option: str | None = None,
         block_id: str = "b",
         team: str = TEAM_ID,
+        ephemeral: bool = False,
     ) -> Response:
         """Click a button (or pick an option) in a message; waits for the listener."""
         option = {"value": selected_option, "text": {"type": "plain_text", "text": "x"}}
@@ -195,6 +196,7 @@ class Bot:
             selected_option=option if selected_option else None,
             trigger_id=payloads.new_trigger_id(),
             response_url=self._response_url(user, channel),
+            ephemeral=ephemeral,
         )
         response = self.post_signed(body)
         self.settle()

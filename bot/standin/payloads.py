@@ -130,8 +130,12 @@ def block_actions(
     trigger_id: str | None = None,
     response_url: str | None = None,
     message: dict[str, Any] | None = None,
+    ephemeral: bool = False,
 ) -> str:
-    """The form body of a `block_actions` payload (a button, date picker, select or user pick)."""
+    """The form body of a `block_actions` payload (a button, date picker, select or user pick).
+
+    A click in an `ephemeral` message carries its container but, as in Slack, no message.
+    """
     action: dict[str, Any] = {"action_id": action_id, "block_id": block_id}
     if selected_date is not None:
         action |= {"type": "datepicker", "selected_date": selected_date}
@@ -165,14 +169,14 @@ def block_actions(
             "type": "message",
             "message_ts": message_ts,
             "channel_id": channel_id,
-            "is_ephemeral": False,
+            "is_ephemeral": ephemeral,
         }
         if thread_ts:
             container["thread_ts"] = thread_ts
         payload["container"] = container
     if channel_id is not None:
         payload["channel"] = {"id": channel_id, "name": _channel_name(channel_id)}
-    if message_ts is not None or message is not None:
+    if (message_ts is not None or message is not None) and not ephemeral:
         shown = dict(message) if message else {}
         shown.setdefault("type", "message")
         shown.setdefault("user", "U0BOT")

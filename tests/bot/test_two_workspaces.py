@@ -131,9 +131,13 @@ def test_each_workspace_sees_only_its_own_reviews_through_its_own_token(
     assert "Beta " in beta_list
     assert "Alpha" not in beta_list
 
-    # My actions (TODO when `/aar actions` lands: also assert each sees its own action).
-    assert "Beta adds" not in _alpha(app, "actions")
-    assert "Alpha adds" not in _beta(app, "actions")
+    # My actions: each owner sees their own, and none of the other workspace's.
+    bob_actions = _said(app, "actions", user="U0BOB", channel="C0GENERAL", team=ALPHA)
+    eve_actions = _said(app, "actions", user="U2EVE", channel=BETA_CHANNEL, team=BETA)
+    assert "Alpha adds a canary stage" in bob_actions
+    assert "Beta adds" not in bob_actions
+    assert "Beta adds a smoke test" in eve_actions
+    assert "Alpha adds" not in eve_actions
 
     # Stats: a lead sees every review of their own workspace, and none of the other's.
     alpha_stats, beta_stats = _alpha(app, "stats"), _beta(app, "stats")

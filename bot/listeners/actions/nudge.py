@@ -48,8 +48,11 @@ class ActionClick:
 
 
 def dm_location(body: dict[str, Any]) -> tuple[str | None, str | None]:
-    """The channel and ts of the message whose button was clicked."""
+    """The channel and ts of the message whose button was clicked; none for an ephemeral one
+    (`/aar actions`), which Slack does not let us update."""
     container = body.get("container") or {}
+    if container.get("is_ephemeral"):
+        return None, None
     channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
     ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
     return channel, ts

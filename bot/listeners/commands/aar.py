@@ -7,10 +7,12 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.blocks.help import help_blocks, help_text
+from bot.blocks.home import actions_message
 from bot.blocks.modals import metadata, start_modal
 from bot.blocks.review import list_message
 from bot.blocks.search import search_results, search_usage
 from bot.deps import Deps
+from bot.home_refresh import home_content
 from bot.listeners.commands.parse import parse
 from bot.listeners.commands.stats import answer_stats
 from bot.listeners.session import Later, with_session
@@ -48,6 +50,17 @@ def handle_aar(
             )
             blocks = list_message(reviews, deps.templates.templates)
             respond(text="Open reviews in this channel", blocks=blocks, response_type="ephemeral")
+
+    elif parsed.name == "actions":
+        ack()
+
+        @later
+        def show_actions(session: Session) -> None:
+            content = home_content(
+                session, deps, team_id=team_id, user_id=command["user_id"], with_stats=False
+            )
+            text, blocks = actions_message(content)
+            respond(text=text, blocks=blocks, response_type="ephemeral")
 
     elif parsed.name == "search" and not parsed.arg.strip():
         text, blocks = search_usage()
