@@ -50,6 +50,14 @@ def can_post_in(client: WebClient, channel_id: str, channels: ChannelCache | Non
     return True
 
 
+def _is_private(client: WebClient, deps: Deps, channel_id: str) -> bool:
+    try:
+        info = deps.channels.info(client, channel_id)
+    except SlackApiError:
+        return False  # the post below says what is wrong with the channel
+    return bool(info.get("is_private") or info.get("is_mpim"))
+
+
 def review_view(session: Session, deps: Deps, review: Review) -> render.ReviewView:
     """Gather what the review message shows."""
     people = store.participants(session=session, review_id=review.id)
@@ -93,6 +101,10 @@ def post_question(client: WebClient, deps: Deps, review: Review) -> None:
 def post_review(client: WebClient, session: Session, deps: Deps, review: Review) -> None:
     """Post the review message, then the first question or the private-perspective DMs."""
     rules.begin(review)
+    if not review.confidential and _is_private(client, deps, review.channel_id):
+        # A review in a private channel is confidential (DESIGN §6): kept out of search, stats
+        # and Homes of people not in it, and never shared without an explicit confirmation.
+        review.confidential = True
     view = review_view(session, deps, review)
     text, blocks = render.review_message(view)
     posted = client.chat_postMessage(channel=review.channel_id, text=text, blocks=blocks)

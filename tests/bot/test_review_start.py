@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from bot.ids import Act, Block, Shortcut
 from bot.standin import payloads as p
 from bot.standin.driver import Bot
-from storage.models import Answer
+from storage.models import Answer, Review
 from tests.bot import reviewing as r
 
 
@@ -55,3 +55,13 @@ def test_back_returns_to_the_previous_question_and_replies_follow(
     session.rollback()
     [answer] = session.exec(select(Answer).where(Answer.author_id == "U0BOB")).all()
     assert answer.question_key == "expected"
+
+
+def test_a_review_in_a_private_channel_is_confidential(bot: Bot, session: Session) -> None:
+    bot.standin.add_channel(
+        "G0PRIVATE", "incident-42", is_private=True, bot_member=True, members=("U0ALICE",)
+    )
+    root = r.start(bot, "Payroll export leaked", channel="G0PRIVATE")
+    assert "confidential" in str(root["blocks"])
+    review = session.exec(select(Review).where(Review.channel_id == "G0PRIVATE")).one()
+    assert review.confidential

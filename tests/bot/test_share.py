@@ -118,6 +118,9 @@ def test_sharing_a_public_review_posts_the_card_and_marks_it_shared(
     assert lesson.message_ts == cards[0]["ts"]
     assert "shared the lesson to <#C0LESSONS>" in _texts(r.thread(bot, root))
     assert "Closed and shared" in _texts([bot.standin.messages("C0GENERAL")[0]])
+    # The facilitator's Home is republished: the new lesson is on it without reopening the tab.
+    homes = [c for c in bot.standin.calls_to("views.publish") if c.args.get("user_id") == "U0ALICE"]
+    assert "Check live flag state" in str(homes[-1].args)
 
 
 def test_the_card_is_updated_in_place_when_an_action_is_done(bot: Bot, session: Session) -> None:

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from bot import posting, sharing
 from bot.blocks.review import note
 from bot.deps import Deps
+from bot.home_refresh import refresh_review_homes
 from bot.ids import Block
 from bot.ids import Option as Opt
 from bot.listeners.session import Later, with_session
@@ -81,6 +82,7 @@ def submit_share(
             said = note(f"<@{user_id}> shared the lesson to {where}.")
             posting.post_to_thread(client, review, "Lesson shared", said)
             posting.refresh(client, session, deps, review)
+            refresh_review_homes(client, session, deps, review)
         if failed:
             lines = "\n".join(f"• <#{c}>: {why}" for c, why in failed.items())
             posting.tell(
