@@ -51,6 +51,19 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
+def claim_for_write(session: Session, table: str) -> None:
+    """On SQLite, make this transaction a writing one now, before it reads what it will change.
+
+    PostgreSQL locks the rows read with FOR UPDATE. SQLite has no row locks, and a transaction
+    that reads, then writes after another connection committed, fails at once with "database
+    is locked" (its snapshot is stale; busy_timeout cannot help). A write that changes nothing
+    takes SQLite's write lock first, so a second writer waits its turn instead.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        # `table` is one of our own table names, never user input.
+        session.connection().exec_driver_sql(f"UPDATE {table} SET id = id WHERE 0")  # noqa: S608
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage.db import claim_for_write
 from storage.models import Action, ActionStatus, Answer, Participant, Review, Stage
 from storage.types import utcnow
 
@@ -54,9 +55,10 @@ def create_review(
 
 
 def get_review(*, session: Session, review_id: int, for_update: bool = False) -> Review | None:
-    """The review with this id, or None; `for_update` locks its row (PostgreSQL)."""
+    """The review with this id, or None; `for_update` locks its row (SQLite: the database)."""
     query = select(Review).where(Review.id == review_id)
     if for_update:
+        claim_for_write(session, "reviews")
         query = query.with_for_update()
     return session.exec(query).first()
 
@@ -233,9 +235,10 @@ def actions(*, session: Session, review_id: int) -> Sequence[Action]:
 
 
 def get_action(*, session: Session, action_id: int, for_update: bool = False) -> Action | None:
-    """The action with this id, or None; `for_update` locks its row (PostgreSQL)."""
+    """The action with this id, or None; `for_update` locks its row (SQLite: the database)."""
     query = select(Action).where(Action.id == action_id)
     if for_update:
+        claim_for_write(session, "actions")
         query = query.with_for_update()
     return session.exec(query).first()
 
