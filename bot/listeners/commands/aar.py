@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
@@ -92,4 +94,11 @@ def handle_aar(
         )
     else:
         unknown = parsed.arg if parsed.name == "unknown" else None
-        ack(text=help_text(), blocks=help_blocks(unknown=unknown), response_type="ephemeral")
+        blocks = help_blocks(unknown=unknown) if unknown else _help_dicts()
+        ack(text=help_text(), blocks=blocks, response_type="ephemeral")
+
+
+@functools.cache
+def _help_dicts() -> list[dict]:
+    # The plain help never changes: rendered (and checked by slack_sdk) once, not every ack.
+    return [block.to_dict() for block in help_blocks()]
