@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -90,3 +91,23 @@ def bot(deps: Deps, standin: SlackStandIn) -> Iterator[Bot]:
 def make_settings(settings: Settings):
     """Settings with some fields changed."""
     return lambda **changes: replace(settings, **changes)
+
+
+@pytest.fixture
+def make_bot(deps: Deps, standin: SlackStandIn) -> Iterator[Any]:
+    """Another app on the same stand-in and database, with some settings changed."""
+    made: list[Bot] = []
+
+    def build(**changes: Any) -> Bot:
+        harness = Bot(
+            deps=replace(deps, settings=replace(deps.settings, **changes)),
+            standin=standin,
+            secret=SIGNING_SECRET,
+        )
+        made.append(harness)
+        return harness
+
+    yield build
+    for harness in made:
+        harness.settle()
+        harness.executor.shutdown(wait=True)

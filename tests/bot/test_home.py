@@ -5,15 +5,12 @@ from people who are not in them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlmodel import Session, select
 
-from bot.deps import Deps
 from bot.ids import Act, Block, View
 from bot.standin import SlackStandIn
 from bot.standin import payloads as p
@@ -23,23 +20,15 @@ from storage import reviews as store
 from storage.models import Action, Lesson, Review
 from tests.bot import reviewing as r
 from tests.bot.homes import buttons, click_on_home, known, open_home, shown
-from tests.conftest import SIGNING_SECRET
 
 LEAD = "U0LEAD"
 
 
 @pytest.fixture
-def app(deps: Deps, standin: SlackStandIn) -> Iterator[Bot]:
+def app(make_bot, standin: SlackStandIn) -> Bot:
     """The app with one lead, U0LEAD."""
     standin.add_user(LEAD, "lea")
-    harness = Bot(
-        deps=replace(deps, settings=replace(deps.settings, leads=(LEAD,))),
-        standin=standin,
-        secret=SIGNING_SECRET,
-    )
-    yield harness
-    harness.settle()
-    harness.executor.shutdown(wait=True)
+    return make_bot(leads=(LEAD,))
 
 
 def _review(

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlmodel import Session, select
 
-from bot.deps import Deps
 from bot.ids import Act
 from bot.standin import SlackStandIn
 from bot.standin.driver import Bot
@@ -19,7 +15,6 @@ from storage import reviews as store
 from storage.models import Answer, Escalation, RepeatCheck, Review, Stage
 from storage.types import utcnow
 from tests.bot import reviewing as r
-from tests.conftest import SIGNING_SECRET
 
 NEW_TITLE = "Checkout down again after the Friday deploy"
 NEW_WHAT = "Checkout broke after the Friday deploy because the payment feature flag was left on"
@@ -92,26 +87,6 @@ def same_failure(bot: Bot, root: dict[str, Any], past: Review, *, user: str = "U
     """Click "Same failure again" next to a past review."""
     value = f"{r.review_id(root)}:{past.id}"
     return r.click(bot, root, Act.SAME_FAILURE, user=user, value=value)
-
-
-@pytest.fixture
-def make_bot(deps: Deps, standin: SlackStandIn) -> Iterator[Any]:
-    """A second app with some settings changed, on the same stand-in and database."""
-    made: list[Bot] = []
-
-    def build(**changes: Any) -> Bot:
-        harness = Bot(
-            deps=replace(deps, settings=replace(deps.settings, **changes)),
-            standin=standin,
-            secret=SIGNING_SECRET,
-        )
-        made.append(harness)
-        return harness
-
-    yield build
-    for harness in made:
-        harness.settle()
-        harness.executor.shutdown(wait=True)
 
 
 def test_similar_past_reviews_are_shown_once_when_what_happened_is_known(

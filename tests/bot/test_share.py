@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.deps import Deps
 from bot.ids import Act, Block, Option
 from bot.standin import SlackStandIn
 from bot.standin import payloads as p
 from bot.standin.driver import Bot
 from storage.models import Action, Lesson, Review
 from tests.bot import reviewing as r
-from tests.conftest import SIGNING_SECRET
 
 ROOT_CAUSE = "We assumed the flag was off in production, and nobody checked it"
 LESSON = "Check live flag state before every rollout"
@@ -180,7 +177,7 @@ def test_a_confidential_review_needs_confirmation_and_its_card_has_no_answers(
 
 
 def test_only_the_facilitator_or_a_lead_may_share(
-    bot: Bot, deps: Deps, standin: SlackStandIn, make_settings
+    bot: Bot, standin: SlackStandIn, make_bot
 ) -> None:
     root = closed_review(bot)
     before = len(standin.open_views)
@@ -188,16 +185,9 @@ def test_only_the_facilitator_or_a_lead_may_share(
     assert len(standin.open_views) == before  # no modal for Bob
     assert "Only the facilitator" in str(standin.ephemerals("U0BOB"))
 
-    lead_bot = Bot(
-        deps=replace(deps, settings=make_settings(leads=("U0BOB",))),
-        standin=standin,
-        secret=SIGNING_SECRET,
-    )
-    try:
-        view = open_share(lead_bot, root, user="U0BOB")
-        assert lead_bot.submit(view, share_values(), user="U0BOB").status == 200
-    finally:
-        lead_bot.executor.shutdown(wait=True)
+    lead_bot = make_bot(leads=("U0BOB",))
+    view = open_share(lead_bot, root, user="U0BOB")
+    assert lead_bot.submit(view, share_values(), user="U0BOB").status == 200
     assert "shared by <@U0BOB>" in str(standin.messages("C0LESSONS")[0]["blocks"])
 
 

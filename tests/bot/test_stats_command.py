@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlmodel import Session, select
 
-from bot.deps import Deps
 from bot.ids import Option
 from bot.standin import SlackStandIn
 from bot.standin import payloads as p
@@ -18,23 +15,15 @@ from bot.standin.driver import Bot
 from storage.models import Review
 from tests.bot import reviewing as r
 from tests.bot.homes import known
-from tests.conftest import SIGNING_SECRET
 
 LEAD = "U0LEAD"
 
 
 @pytest.fixture
-def app(deps: Deps, standin: SlackStandIn) -> Iterator[Bot]:
+def app(make_bot, standin: SlackStandIn) -> Bot:
     """The app with one lead, U0LEAD."""
     standin.add_user(LEAD, "lea")
-    harness = Bot(
-        deps=replace(deps, settings=replace(deps.settings, leads=(LEAD,))),
-        standin=standin,
-        secret=SIGNING_SECRET,
-    )
-    yield harness
-    harness.settle()
-    harness.executor.shutdown(wait=True)
+    return make_bot(leads=(LEAD,))
 
 
 def _ask(
