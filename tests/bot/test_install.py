@@ -226,3 +226,25 @@ def test_the_doctor_checks_each_installed_workspace_instead_of_one_token(
         f"ok  scopes in Beta (T0002): all {len(REQUIRED_SCOPES)} that manifest.yml declares"
         in lines
     )
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"type": "app_uninstalled"},
+        {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["U0BOT"]}},
+    ],
+)
+def test_an_uninstall_or_a_revoked_bot_token_forgets_only_that_team(
+    standin: SlackStandIn, database_url: str, engine: Engine, event: dict
+) -> None:
+    alpha = standin.add_team("T0001", "Alpha")
+    beta = standin.add_team("T0002", "Beta")
+    with oauth_bot(standin, database_url, engine) as app:
+        app.install("T0001")
+        app.install("T0002")
+        assert app.event(event, team="T0001").status == 200
+        assert installed(engine) == [("T0002", beta.bot_token)]
+        app.command("", team="T0001")  # Alpha is told to reinstall; nothing uses its token
+    assert all(call.token != alpha.bot_token for call in standin.calls_to("views.open"))
+    assert "aarbot is not installed in this workspace" in str(standin.responses[-1]["body"])
