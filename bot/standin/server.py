@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import secrets
 import threading
 import time
-from collections import deque
 from pathlib import Path
 from typing import Any, Self
 
+from bot.standin.faults import Faults
 from bot.standin.handler import StandInHandler, StandInServer
 from bot.standin.methods import METHODS
 from bot.standin.oauth import oauth_v2_access
@@ -58,9 +57,7 @@ class SlackStandIn:
             self.required_args = spec["methods"]
         self.latency = 0.0
         self._host, self._port = host, port
-        self._faults: dict[str, deque[dict[str, Any]]] = {}
-        self._limits: dict[str, tuple[int, deque[float]]] = {}
-        self._delays: dict[str, float] = {}
+        self.faults = Faults()
         self._server: StandInServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -200,7 +197,7 @@ class SlackStandIn:
             self.state.response_targets[name] = ResponseTarget(channel, user, message_ts)
         return f"http://127.0.0.1:{self.port}/response/{name}"
 
-    # --- faults --------------------------------------------------------------------
+    # --- faults (bot/standin/faults.py) -------------------------------------------
 
     def fail_next(
         self,
@@ -211,58 +208,19 @@ class SlackStandIn:
         error: str | None = None,
     ) -> None:
         """Answer the next `times` calls of `method` with 429, 5xx, or an `ok: false` error."""
-        fault = {"status": status, "retry_after": retry_after, "error": error}
-        with self.state.lock:
-            self._faults.setdefault(method, deque()).extend(dict(fault) for _ in range(times))
+        self.faults.fail_next(method, status, retry_after, times, error)
 
     def heal(self, method: str) -> None:
-        """Forget the faults still queued for `method`: Slack answers it normally again."""
-        with self.state.lock:
-            self._faults.pop(method, None)
+        """Forget the faults still queued for `method`."""
+        self.faults.heal(method)
 
     def delay(self, method: str, seconds: float | None) -> None:
-        """Answer every call of `method` ("response_url" for those) `seconds` late; None: at once.
-
-        The call is recorded when it is answered, so a test can tell work that waited for
-        the answer from work that did not.
-        """
-        with self.state.lock:
-            if seconds is None:
-                self._delays.pop(method, None)
-            else:
-                self._delays[method] = seconds
-
-    def _wait(self, method: str) -> None:
-        with self.state.lock:
-            seconds = self._delays.get(method, 0.0)
-        if seconds:
-            time.sleep(seconds)
+        """Answer every call of `method` `seconds` late (None: at once)."""
+        self.faults.delay(method, seconds)
 
     def rate_limit(self, method: str, per_minute: int | None) -> None:
         """Limit `method` to `per_minute` calls in any 60 s window (None lifts the limit)."""
-        with self.state.lock:
-            if per_minute is None:
-                self._limits.pop(method, None)
-            else:
-                self._limits[method] = (per_minute, deque())
-
-    def _fault_for(self, method: str) -> tuple[int, dict[str, Any], dict[str, str]] | None:
-        with self.state.lock:
-            queue = self._faults.get(method)
-            if queue:
-                fault = queue.popleft()
-                return _fault_answer(fault["status"], fault["retry_after"], fault["error"])
-            limit = self._limits.get(method)
-            if limit is None:
-                return None
-            per_minute, sent = limit
-            now = time.monotonic()
-            while sent and now - sent[0] >= 60:
-                sent.popleft()
-            if len(sent) >= per_minute:
-                return _fault_answer(429, math.ceil(60 - (now - sent[0])), None)
-            sent.append(now)
-            return None
+        self.faults.rate_limit(method, per_minute)
 
     # --- answering -----------------------------------------------------------------
 
@@ -272,7 +230,7 @@ class SlackStandIn:
         """Answer one Web API call: status, JSON body, extra headers."""
         if self.latency:
             time.sleep(self.latency)
-        self._wait(method)
+        self.faults.wait(method)
         token = args.pop("token", None)
         if authorization and authorization.startswith("Bearer "):
             token = authorization.removeprefix("Bearer ").strip()
@@ -281,7 +239,7 @@ class SlackStandIn:
         team = self.state.team_for_token(str(token)) if token else None
         if method not in METHODS and method != "oauth.v2.access":
             body = {"ok": False, "error": "unknown_method"}
-        elif (fault := self._fault_for(method)) is not None:
+        elif (fault := self.faults.answer_for(method)) is not None:
             status, body, fault_headers = fault
             headers |= fault_headers
         elif (refused := self._missing_args(method, args)) is not None:
@@ -329,8 +287,8 @@ class SlackStandIn:
 
     def answer_response(self, name: str, body: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
         """Answer a POST to a response_url."""
-        self._wait("response_url")
-        fault = self._fault_for("response_url")
+        self.faults.wait("response_url")
+        fault = self.faults.answer_for("response_url")
         if fault is not None:
             return fault
         status, answer = post_response(self.state, name, body)
@@ -404,13 +362,3 @@ class SlackStandIn:
     def open_views(self) -> list[dict[str, Any]]:
         """Modals in the order they were opened (the stand-in never sees them close)."""
         return list(self.views.values())
-
-
-def _fault_answer(
-    status: int, retry_after: int, error: str | None
-) -> tuple[int, dict[str, Any], dict[str, str]]:
-    if status == 429:
-        return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
-    if status >= 500:
-        return status, {"ok": False, "error": "internal_error"}, {}
-    return status, {"ok": False, "error": error or "fatal_error"}, {}
