@@ -84,6 +84,11 @@ def open_reviews(*, session: Session, team_id: str, channel_id: str) -> Sequence
     ).all()
 
 
+def _is_draft() -> tuple:
+    # Submitted but never posted: still in setup, with no message in the channel.
+    return Review.stage == Stage.SETUP, col(Review.message_ts).is_(None)
+
+
 def drafts_waiting_in(*, session: Session, team_id: str, channel_id: str) -> Sequence[Review]:
     """Reviews submitted for a channel the app was not in yet, oldest first."""
     return session.exec(
@@ -91,8 +96,7 @@ def drafts_waiting_in(*, session: Session, team_id: str, channel_id: str) -> Seq
         .where(
             Review.team_id == team_id,
             Review.channel_id == channel_id,
-            Review.stage == Stage.SETUP,
-            col(Review.message_ts).is_(None),
+            *_is_draft(),
         )
         .order_by(col(Review.id))
     ).all()
@@ -106,8 +110,7 @@ def drafts_to_retry(
         session.exec(
             select(Review.id)
             .where(
-                Review.stage == Stage.SETUP,
-                col(Review.message_ts).is_(None),
+                *_is_draft(),
                 Review.created_at > created_after,
                 Review.created_at <= created_before,
             )
@@ -126,8 +129,7 @@ def claim_draft(*, session: Session, review_id: int) -> Review | None:
         select(Review)
         .where(
             Review.id == review_id,
-            Review.stage == Stage.SETUP,
-            col(Review.message_ts).is_(None),
+            *_is_draft(),
         )
         .with_for_update(skip_locked=True)
         .execution_options(populate_existing=True)
