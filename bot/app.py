@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
+import threading
+from collections.abc import Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import contextmanager
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
@@ -20,6 +24,33 @@ from bot.listeners import register_listeners
 from bot.listeners.session import DEPS_KEY, WORKERS_KEY
 from bot.logs import new_request_id
 from bot.settings import Settings
+
+# What Bolt's App and OAuthSettings read from the environment for themselves when not given
+# it: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET alone would turn on a file-based OAuth flow.
+_BOLT_ENV = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_VERIFICATION_TOKEN",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "SLACK_SCOPES",
+    "SLACK_USER_SCOPES",
+    "SLACK_REDIRECT_URI",
+    "SLACK_INSTALL_PATH",
+    "SLACK_REDIRECT_URI_PATH",
+)
+_BOLT_ENV_LOCK = threading.Lock()
+
+
+@contextmanager
+def _settings_only() -> Iterator[None]:
+    """Hide from Bolt, while it builds the app, the variables it would read past Settings."""
+    with _BOLT_ENV_LOCK:
+        hidden = {name: os.environ.pop(name) for name in _BOLT_ENV if name in os.environ}
+        try:
+            yield
+        finally:
+            os.environ.update(hidden)
 
 
 def build_client(settings: Settings, *, token: str | None = None) -> WebClient:
@@ -70,33 +101,35 @@ def build_app(
             max_workers=settings.workers, thread_name_prefix="aarbot-listener"
         )
     client = client or build_client(settings)
-    oauth = {}
-    if settings.oauth:
-        # Multi-workspace: Bolt serves the install routes and authorizes each request with
-        # its own team's token from the installation store.
-        from bot.install import NOT_INSTALLED, authorize, oauth_settings
+    # Settings are the only source: OAuth is on when they say so, whatever the environment.
+    with _settings_only():
+        oauth = {}
+        if settings.oauth:
+            # Multi-workspace: Bolt serves the install routes and authorizes each request with
+            # its own team's token from the installation store.
+            from bot.install import NOT_INSTALLED, authorize, oauth_settings
 
-        flow = oauth_settings(settings, deps.engine)
-        oauth = {
-            "oauth_settings": flow,
-            "authorize": authorize(flow, client),
-            "user_facing_authorize_error_message": NOT_INSTALLED,
-        }
-    app = AarbotApp(
-        signing_secret=settings.slack_signing_secret,
-        client=client,
-        logger=logging.getLogger("aarbot.bolt"),
-        listener_executor=listener_executor,
-        # Bolt would call auth.test while building the app; we check the token in `doctor`
-        # and on the first request instead, so building the app never touches the network.
-        token_verification_enabled=False,
-        # A request we missed is retried by Slack; dedup by event id keeps that safe.
-        raise_error_for_unhandled_request=False,
-        # Listeners run in the HTTP thread and their ack is answered when they return; they
-        # hand slow work to the worker pool themselves, so no ack ever waits behind it.
-        process_before_response=True,
-        **oauth,
-    )
+            flow = oauth_settings(settings, deps.engine)
+            oauth = {
+                "oauth_settings": flow,
+                "authorize": authorize(flow, client),
+                "user_facing_authorize_error_message": NOT_INSTALLED,
+            }
+        app = AarbotApp(
+            signing_secret=settings.slack_signing_secret,
+            client=client,
+            logger=logging.getLogger("aarbot.bolt"),
+            listener_executor=listener_executor,
+            # Bolt would call auth.test while building the app; we check the token in `doctor`
+            # and on the first request instead, so building the app never touches the network.
+            token_verification_enabled=False,
+            # A request we missed is retried by Slack; dedup by event id keeps that safe.
+            raise_error_for_unhandled_request=False,
+            # Listeners run in the HTTP thread and their ack is answered when they return; they
+            # hand slow work to the worker pool themselves, so no ack ever waits behind it.
+            process_before_response=True,
+            **oauth,
+        )
 
     @app.middleware
     def attach_deps(context: BoltContext, next) -> None:

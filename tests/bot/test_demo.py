@@ -58,6 +58,19 @@ def test_the_transcript_shows_the_whole_review(monkeypatch: pytest.MonkeyPatch) 
     assert "<@" not in shown
 
 
+def test_a_client_id_in_the_environment_does_not_reach_the_demo(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Bolt alone would read these and turn the demo's app into a file-based OAuth install.
+    monkeypatch.setenv("SLACK_CLIENT_ID", "1.2")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "x")
+    shown = _run()
+
+    assert "aarbot opens the modal: Start a review" in shown
+    assert "Review stage: shared." in shown
+    assert (os.environ["SLACK_CLIENT_ID"], os.environ["SLACK_CLIENT_SECRET"]) == ("1.2", "x")
+
+
 def test_keep_db_writes_the_database_there_and_refuses_to_overwrite(tmp_path: Path) -> None:
     kept = tmp_path / "demo" / "aarbot.db"
     shown = _run(keep_db=kept)

@@ -60,6 +60,20 @@ def test_a_forged_or_stale_request_gets_401_and_reaches_nothing(bot: Bot, tamper
     assert bot.standin.responses == []
 
 
+def test_only_settings_turn_on_a_multi_workspace_install(
+    make_bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Bolt would build a file-based OAuth flow from these by itself; Settings did not ask.
+    monkeypatch.setenv("SLACK_CLIENT_ID", "1.2")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "x")
+    bot = make_bot()
+    assert bot.app.oauth_flow is None
+    assert bot.request("GET", "/slack/install").status == 404
+    response = bot.command("help")
+    assert response.status == 200
+    assert response.json()["response_type"] == "ephemeral"
+
+
 def test_url_verification_is_answered(bot: Bot) -> None:
     response = bot.post_signed(payloads.url_verification("challenge-123"), json_body=True)
     assert response.status == 200
