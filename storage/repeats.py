@@ -4,56 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from storage.models import Action, Escalation, RepeatCheck, Review, Stage
-from storage.search import fts5_query, tsquery
+from storage.search import ranked
 
-# Any word may match (OR): the similarity in flows/repeats.py decides what is really alike.
 # Only earlier reviews of the same workspace, past setup; a confidential one only in its own
 # channel, where the people reading the new review's thread already saw it.
-_SQLITE = (
-    "SELECT r.id FROM"
-    " (SELECT rowid, bm25(reviews_fts, 4.0, 1.0) AS score FROM reviews_fts"
-    "  WHERE reviews_fts MATCH :q ORDER BY score LIMIT :window) AS f"
-    " JOIN reviews r ON r.id = f.rowid"
-    " WHERE r.team_id = :team AND r.id < :me AND r.stage <> :setup"
-    " AND (NOT r.confidential OR r.channel_id = :channel)"
-    " ORDER BY f.score, r.id DESC LIMIT :limit"
-)
-_POSTGRES = (
-    "SELECT r.id FROM review_search s JOIN reviews r ON r.id = s.review_id,"
-    " to_tsquery('english', :q) AS q(query)"
-    " WHERE s.document @@ q.query"
-    " AND r.team_id = :team AND r.id < :me AND r.stage <> :setup"
-    " AND (NOT r.confidential OR r.channel_id = :channel)"
-    " ORDER BY ts_rank_cd(s.document, q.query) DESC, r.id DESC LIMIT :limit"
-)
+_EARLIER = "r.id < :me AND r.stage <> :setup AND (NOT r.confidential OR r.channel_id = :channel)"
 
 
 def candidates(
     *, session: Session, review: Review, terms: list[str], limit: int = 20
 ) -> Sequence[Review]:
     """Earlier reviews of the workspace sharing any of these words, best full-text match first."""
-    if not terms:
+    # Any word may match: the similarity in flows/repeats.py decides what is really alike.
+    found = ranked(
+        session=session,
+        team_id=review.team_id,
+        terms=terms,
+        where=_EARLIER,
+        params={"me": review.id, "setup": Stage.SETUP.value, "channel": review.channel_id},
+        limit=limit,
+        any_word=True,
+    )
+    ids = [review_id for review_id, _ in found]
+    if not ids:
         return []
-    if session.get_bind().dialect.name == "sqlite":
-        sql, q = _SQLITE, fts5_query(terms, any_word=True)
-    else:
-        sql, q = _POSTGRES, tsquery(terms, any_word=True)
-    params = {
-        "q": q,
-        "team": review.team_id,
-        "me": review.id,
-        "setup": Stage.SETUP.value,
-        "channel": review.channel_id,
-        "limit": limit,
-        "window": limit * 20,
-    }
-    ids = [row[0] for row in session.connection().execute(text(sql), params)]
-    found = {r.id: r for r in session.exec(select(Review).where(col(Review.id).in_(ids)))}
-    return [found[i] for i in ids if i in found]
+    by_id = {r.id: r for r in session.exec(select(Review).where(col(Review.id).in_(ids)))}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def check_of(*, session: Session, review_id: int) -> RepeatCheck | None:

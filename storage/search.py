@@ -8,10 +8,13 @@ reach the database, quoted for FTS5 and joined by us, so no FTS or SQL syntax ev
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlmodel import Session, col, select
 
 from storage.models import Answer, AnswerSource, Lesson, Review
@@ -74,27 +77,26 @@ def tsquery(terms: list[str], *, any_word: bool = False) -> str:
 
 # bm25 is lower-is-better; the title counts four times as much as the body. Ranking inside the
 # FTS table first and joining only the best :window rows halves the time of a common word;
-# when fewer than :limit of those are visible here, _ranked asks again without the window.
-# Only our own visibility SQL is formatted into these two; every value is a bound parameter.
+# when fewer than :limit of those pass the filters, ranked() asks again without the window.
+# Only constant SQL from our own code is formatted into these; every value is a bound parameter.
 _SQLITE_SEARCH = (
-    "SELECT r.id, -f.score AS rank FROM"  # noqa: S608
+    "SELECT r.id, -f.score AS rank FROM"
     " (SELECT rowid, bm25(reviews_fts, 4.0, 1.0) AS score FROM reviews_fts"
     "  WHERE reviews_fts MATCH :q ORDER BY score LIMIT :window) AS f"
     " JOIN reviews r ON r.id = f.rowid"
-    " WHERE r.team_id = :team"
-    # Confidential reviews only for leads and the review's own people.
-    f" AND {visible_sql('r')}"
+    " WHERE r.team_id = :team AND ({where})"
     " ORDER BY rank DESC, r.id DESC LIMIT :limit"
 )
 _POSTGRES_SEARCH = (
-    "SELECT r.id, ts_rank_cd(s.document, q.query) AS rank"  # noqa: S608
+    "SELECT r.id, ts_rank_cd(s.document, q.query) AS rank"
     " FROM review_search s JOIN reviews r ON r.id = s.review_id,"
     " to_tsquery('english', :q) AS q(query)"
-    " WHERE s.document @@ q.query AND r.team_id = :team"
-    # Confidential reviews only for leads and the review's own people.
-    f" AND {visible_sql('r')}"
+    " WHERE s.document @@ q.query AND r.team_id = :team AND ({where})"
     " ORDER BY rank DESC, r.id DESC LIMIT :limit"
 )
+_OWN_PARAMS = frozenset({"q", "team", "limit", "window"})
+# Confidential reviews only for leads and the review's own people.
+_VISIBLE = visible_sql("r")
 
 
 def search_reviews(
@@ -104,33 +106,60 @@ def search_reviews(
     terms = words(query)
     if not terms or limit <= 0:
         return []
-    ranked = _ranked(session, team_id, terms, viewer_id, is_lead, limit, any_word=False)
-    if not ranked and len(terms) > 1:
-        ranked = _ranked(session, team_id, terms, viewer_id, is_lead, limit, any_word=True)
-    return _hits(session, ranked)
+
+    def find(*, any_word: bool) -> list[tuple[int, float]]:
+        return ranked(
+            session=session,
+            team_id=team_id,
+            terms=terms,
+            where=_VISIBLE,
+            params={"viewer": viewer_id, "lead": is_lead},
+            limit=limit,
+            any_word=any_word,
+        )
+
+    found = find(any_word=False)
+    if not found and len(terms) > 1:
+        found = find(any_word=True)
+    return _hits(session, found)
 
 
-def _ranked(
+def ranked(
+    *,
     session: Session,
     team_id: str,
     terms: list[str],
-    viewer_id: str,
-    is_lead: bool,
+    where: str,
+    params: Mapping[str, Any],
     limit: int,
-    *,
     any_word: bool,
 ) -> list[tuple[int, float]]:
-    if session.get_bind().dialect.name == "sqlite":
-        sql, q = _SQLITE_SEARCH, fts5_query(terms, any_word=any_word)
-    else:
-        sql, q = _POSTGRES_SEARCH, tsquery(terms, any_word=any_word)
-    params = {"q": q, "team": team_id, "viewer": viewer_id, "lead": is_lead, "limit": limit}
-    params["window"] = limit * WINDOW_FACTOR
-    rows = session.connection().execute(text(sql), params).all()
-    if len(rows) < limit and sql is _SQLITE_SEARCH:
-        params["window"] = -1  # no limit: every match, for the team or viewer it is rare for
-        rows = session.connection().execute(text(sql), params).all()
+    """(review id, rank) of the team's reviews matching `terms` and `where`, best first.
+
+    `where` is constant SQL over the review alias `r`, never built from input; its values
+    come in `params`. With `any_word` one word is enough, else every word must match.
+    """
+    if not terms or limit <= 0:
+        return []
+    if _OWN_PARAMS & params.keys():
+        raise ValueError(f"reserved parameter names: {sorted(_OWN_PARAMS & params.keys())}")
+    windowed = session.get_bind().dialect.name == "sqlite"
+    sql = _search_sql(windowed, where)
+    query = fts5_query(terms, any_word=any_word) if windowed else tsquery(terms, any_word=any_word)
+    bound = {**params, "q": query, "team": team_id, "limit": limit}
+    bound["window"] = limit * WINDOW_FACTOR
+    rows = session.connection().execute(sql, bound).all()
+    if len(rows) < limit and windowed:
+        # The window is over every workspace's matches: a small team beside a big one, or a
+        # viewer who may see few of them, can lose all its own to it. Every match, then.
+        bound["window"] = -1
+        rows = session.connection().execute(sql, bound).all()
     return [(int(review_id), float(rank)) for review_id, rank in rows]
+
+
+@cache
+def _search_sql(windowed: bool, where: str) -> TextClause:
+    return text((_SQLITE_SEARCH if windowed else _POSTGRES_SEARCH).format(where=where))
 
 
 def _hits(session: Session, ranked: list[tuple[int, float]]) -> list[SearchHit]:

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from storage import reviews as store
 from storage.models import AnswerSource, Lesson
-from storage.search import search_reviews
+from storage.search import ranked, search_reviews
 
 TEAM = "T0001"
 
@@ -215,3 +215,44 @@ def test_the_index_survives_a_commit_and_a_new_session(session: Session) -> None
     session.commit()
     with Session(session.get_bind()) as fresh:
         assert _ids(fresh, "rotated") == [review]
+
+
+def test_a_small_workspace_finds_its_review_beside_a_big_one(session: Session) -> None:
+    mine = _review(
+        session,
+        "Weekly report late",
+        ("actual", "The export waited on the warehouse; the mail server queued the report."),
+    )
+    for n in range(30):
+        store.create_review(
+            session=session,
+            team_id="T0BIG",
+            template="miss",
+            kind="miss",
+            title=f"Warehouse warehouse outage {n}",
+            channel_id="C0BIG",
+            facilitator_id="U0BIG",
+        )
+    session.flush()
+    hits = search_reviews(
+        session=session,
+        team_id=TEAM,
+        query="warehouse",
+        viewer_id="U0ALICE",
+        is_lead=False,
+        limit=1,
+    )
+    assert [hit.review_id for hit in hits] == [mine]
+
+
+def test_a_filter_may_not_rebind_the_search_parameters(session: Session) -> None:
+    with pytest.raises(ValueError, match="team"):
+        ranked(
+            session=session,
+            team_id=TEAM,
+            terms=["outage"],
+            where="r.team_id = :team",
+            params={"team": "T0OTHER"},
+            limit=1,
+            any_word=False,
+        )
