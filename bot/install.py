@@ -68,6 +68,8 @@ def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
         redirect_uri_path=REDIRECT_PATH,
         callback_options=CallbackOptions(success=_installed, failure=_failed),
         installation_store=installation_store(settings, engine),
+        # Bot tokens only: with no user scopes there is never a user's own install to look up.
+        installation_store_bot_only=True,
         state_store=SQLAlchemyOAuthStateStore(
             expiration_seconds=STATE_SECONDS, engine=engine, logger=log
         ),
@@ -83,6 +85,8 @@ def authorize(settings: OAuthSettings, client: WebClient) -> InstallationStoreAu
         installation_store=settings.installation_store,
         client_id=settings.client_id,
         client_secret=settings.client_secret,
+        # One find_bot per request, not find_installation for the team and then for the user.
+        bot_only=settings.installation_store_bot_only,
         # Keyed by token: a reinstall brings a new token, so a stale entry is never used.
         cache_enabled=True,
         client=client,

@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 
 from bot.doctor import REQUIRED_SCOPES, run_doctor
 from bot.settings import SettingsError, load_settings
@@ -99,6 +99,30 @@ def test_an_install_stores_the_team_and_its_requests_get_its_token(
     [opened] = standin.calls_to("views.open")
     assert opened.token == team.bot_token
     assert opened.team_id == "T0001"
+
+
+def test_a_request_reads_the_installation_store_once(
+    standin: SlackStandIn, database_url: str, engine: Engine
+) -> None:
+    # There are no user tokens (no user scopes), so looking up the clicking user's own
+    # installation as well could never find one.
+    standin.add_team("T0001", "Alpha", installer="U0ALICE")
+    reads: list[str] = []
+
+    def count(_conn, _cursor, statement: str, *_args) -> None:
+        if "slack_installations" in statement or "slack_bots" in statement:
+            reads.append(statement)
+
+    with oauth_bot(standin, database_url, engine) as app:
+        assert app.install("T0001").status == 200
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            response = app.command("help", user="U0BOB")
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    assert response.status == 200
+    assert response.json()["response_type"] == "ephemeral"
+    assert len(reads) == 1, reads
 
 
 def test_a_request_from_a_team_that_never_installed_is_told_so(
