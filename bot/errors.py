@@ -15,8 +15,16 @@ from bot.logs import current_request_id, new_request_id
 log = logging.getLogger("aarbot.errors")
 
 
-def apology(ref: str) -> str:
-    """What the user reads when something broke on our side."""
+def apology(ref: str, *, saved: bool = False) -> str:
+    """What the user reads when something broke on our side; `saved`: after their change was
+    stored, so doing it again would do it twice."""
+    if saved:
+        return (
+            f"Sorry, something went wrong on aarbot's side after your change was saved "
+            f"(reference `{ref}`). It is stored, so there is no need to do it again, but Slack "
+            f"may not show all of it yet. Give the reference to whoever runs aarbot if it keeps "
+            f"happening."
+        )
     return (
         f"Sorry, something went wrong on aarbot's side and I could not finish that "
         f"(reference `{ref}`). Nothing you typed was lost; please try again, and give "
@@ -30,6 +38,8 @@ def handle_error(
     client: WebClient,
     respond: Respond | None,
     response: BoltResponse | None,
+    *,
+    saved: bool = False,
 ) -> BoltResponse | None:
     """Log the error under the request's id and tell the user ephemerally, once.
 
@@ -39,7 +49,7 @@ def handle_error(
     log.error("unhandled error ref=%s type=%s", ref, body.get("type") or "command", exc_info=error)
     user = _user_id(body)
     channel = _channel_id(body)
-    text = apology(ref)
+    text = apology(ref, saved=saved)
     try:
         if respond is not None and body.get("response_url"):
             respond(text=text, response_type="ephemeral", replace_original=False)

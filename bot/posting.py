@@ -8,7 +8,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import repeats
 from bot.blocks import review as render
 from bot.blocks.followup import action_state_dm
 from bot.channels import ChannelCache
@@ -108,21 +107,27 @@ def post_review(client: WebClient, session: Session, deps: Deps, review: Review)
     view = review_view(session, deps, review)
     text, blocks = render.review_message(view)
     posted = client.chat_postMessage(channel=review.channel_id, text=text, blocks=blocks)
-    rules.mark_posted(review, message_ts=posted["ts"], permalink=None)
+    rules.mark_posted(review, message_ts=posted["ts"], permalink=_permalink(client, review, posted))
     # Committed at once: whatever fails below, this review is never posted a second time.
     session.commit()
-    try:
-        permalink = client.chat_getPermalink(channel=review.channel_id, message_ts=posted["ts"])
-        review.permalink = permalink.get("permalink")
-    except SlackApiError as err:
-        # Only links to the review miss it; the next start or reopen does not need it.
-        log.warning("no permalink for review %s: %s", review.id, err.response.get("error"))
     if review.stage == Stage.PERSPECTIVES:
         invite_perspectives(client, session, review)
     else:
         post_question(client, deps, review)
-    refresh(client, session, deps, review)
+    from bot import repeats  # repeats posts through this module
+
     repeats.suggest_similar(client, session, deps, review)
+
+
+def _permalink(client: WebClient, review: Review, posted: dict) -> str | None:
+    try:
+        return client.chat_getPermalink(channel=review.channel_id, message_ts=posted["ts"]).get(
+            "permalink"
+        )
+    except SlackApiError as err:
+        # Only links to the review miss it; the review itself goes on.
+        log.warning("no permalink for review %s: %s", review.id, err.response.get("error"))
+        return None
 
 
 def invite_perspectives(client: WebClient, session: Session, review: Review) -> None:

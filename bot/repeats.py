@@ -9,11 +9,12 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot import posting
 from bot.blocks import repeats as render
 from bot.deps import Deps
 from flows import repeats as rules
 from storage import repeats as store
-from storage.models import Review
+from storage.models import Escalation, Review
 
 log = logging.getLogger("aarbot.repeats")
 
@@ -31,29 +32,29 @@ def suggest_similar(client: WebClient, session: Session, deps: Deps, review: Rev
         session=session, review=review, happened=happened, template_of=deps.template
     )
     try:
-        # A savepoint: if the post fails the check goes too and the next answer tries again,
-        # while the caller's own work (the review, the answer) is kept.
+        # The check is claimed (committed) before the post, so no lock is held while Slack
+        # answers and a second process finds it taken.
         with session.begin_nested():
             check = store.record_check(
                 session=session, review_id=review.id, similar_ids=[p.review.id for p in pasts]
             )
-            if pasts:
-                check.message_ts = _post(client, review, *render.similar_message(review, pasts))
+        session.commit()
     except IntegrityError:
         return  # another process compared this review at the same moment
+    if not pasts:
+        return
+    try:
+        check.message_ts = posting.post_to_thread(
+            client, review, *render.similar_message(review, pasts)
+        )
     except SlackApiError as err:
+        # Let the next answer try again; the answer that brought us here is already kept.
+        session.delete(check)
         log.warning(
             "could not post similar reviews for review %s: %s",
             review.id,
             err.response.get("error"),
         )
-
-
-def _post(client: WebClient, review: Review, text: str, blocks: list) -> str:
-    posted = client.chat_postMessage(
-        channel=review.channel_id, thread_ts=review.thread_ts, text=text, blocks=blocks
-    )
-    return posted["ts"]
 
 
 def mark_and_escalate(
@@ -64,7 +65,8 @@ def mark_and_escalate(
     past = rules.mark_repeat(
         session=session, review=review, past_id=past_id, user_id=user_id, leads=settings.leads
     )
-    _post(client, review, *render.repeat_marked(user_id, past))
+    session.commit()  # the mark stands even if Slack fails below
+    posting.post_to_thread(client, review, *render.repeat_marked(user_id, past))
     chain = rules.due_escalation(
         session=session,
         review=review,
@@ -73,13 +75,18 @@ def mark_and_escalate(
     )
     if chain is None:
         return
+    # The escalation is recorded in this transaction: if posting it fails, it is not
+    # recorded, and clicking "Same failure again" once more tries again.
+    escalation = store.escalation_of(session=session, review_id=review.id)
     actions = store.actions_of(session=session, review_ids=[r.id for r in chain])
-    where = _escalate(client, deps, chain, actions)
+    where = _escalate(client, deps, chain, actions, escalation)
     note = render.escalated_note(len(chain), settings.repeat_window_days, where)
-    _post(client, review, *note)
+    posting.post_to_thread(client, review, *note)
 
 
-def _escalate(client: WebClient, deps: Deps, chain: list[Review], actions: list) -> str:
+def _escalate(
+    client: WebClient, deps: Deps, chain: list[Review], actions: list, escalation: Escalation | None
+) -> str:
     """Post the escalation to the leads' channel, else DM each lead; say where it went."""
     settings = deps.settings
     window = settings.repeat_window_days
@@ -87,7 +94,9 @@ def _escalate(client: WebClient, deps: Deps, chain: list[Review], actions: list)
         text, blocks = render.escalation_message(
             chain, actions, window_days=window, show_confidential=False
         )
-        client.chat_postMessage(channel=settings.leads_channel, text=text, blocks=blocks)
+        posted = client.chat_postMessage(channel=settings.leads_channel, text=text, blocks=blocks)
+        if escalation is not None:
+            escalation.channel_id, escalation.message_ts = settings.leads_channel, posted["ts"]
         return f"<#{settings.leads_channel}>"
     if not settings.leads:
         return "nobody: set AARBOT_LEADS_CHANNEL or AARBOT_LEADS"
@@ -96,8 +105,7 @@ def _escalate(client: WebClient, deps: Deps, chain: list[Review], actions: list)
     )
     for lead in settings.leads:
         try:
-            dm = client.conversations_open(users=lead)["channel"]["id"]
-            client.chat_postMessage(channel=dm, text=text, blocks=blocks)
+            client.chat_postMessage(channel=lead, text=text, blocks=blocks)  # the lead's DM
         except SlackApiError as err:
             # One lead who cannot be DMed (deactivated) must not stop the others.
             log.warning("could not DM lead %s: %s", lead, err.response.get("error"))

@@ -28,6 +28,7 @@ from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import BoltContext
+from sqlalchemy import event
 from sqlmodel import Session
 
 from bot.deps import Deps
@@ -59,14 +60,18 @@ class Later:
         return work
 
 
-def _submit(kwargs: dict[str, Any], work: Work) -> None:
+def _submit(kwargs: dict[str, Any], work: Work, *, saved: bool) -> None:
     context: BoltContext = kwargs["context"]
     deps = deps_of(context)
     request = contextvars.copy_context()  # the request id follows the work to the pool
 
     def run() -> None:
+        committed: list[bool] = []
         try:
             with session_scope(deps.engine) as session:
+                # Work that commits part-way (a review button's `click.saved()`) has stored
+                # the change by the time a later Slack call fails.
+                event.listen(session, "after_commit", lambda _s: committed.append(True))
                 work(session)
         except Exception as error:
             handle_error(
@@ -75,6 +80,7 @@ def _submit(kwargs: dict[str, Any], work: Work) -> None:
                 client=kwargs["client"],
                 respond=kwargs["respond"],
                 response=None,
+                saved=saved or bool(committed),
             )
 
     workers: Executor = context[WORKERS_KEY]
@@ -128,7 +134,8 @@ def with_session(listener: Callable[..., Any]) -> Callable[..., Any]:
         with session_scope(deps_of(kwargs["context"]).engine) as session:
             result = listener(session=session, **own)
         for work in later.work:
-            _submit(kwargs, work)
+            # The listener's own transaction stored what the user typed before this runs.
+            _submit(kwargs, work, saved=True)
         return result
 
     _as_bolt_listener(run, signature)
@@ -158,7 +165,7 @@ def after_ack(listener: Callable[..., Any]) -> Callable[..., Any]:
         def work(session: Session) -> None:
             listener(**own, **({"session": session} if wants_session else {}))
 
-        _submit(kwargs, work)
+        _submit(kwargs, work, saved=False)
 
     _as_bolt_listener(run, signature)
     return run

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot import drafts
+from bot.ids import Act
 from bot.standin.driver import Bot
 from storage.db import session_scope
 from storage.models import Action, Answer, Review
@@ -118,3 +119,16 @@ def test_a_draft_is_posted_once_when_the_invite_and_the_retry_race(
     assert sorted(results) == [False, False, True]
     roots = [m for m in bot.standin.messages("G0SECRET") if m.get("thread_ts") in (None, m["ts"])]
     assert len(roots) == 1
+
+
+def test_a_move_slack_fails_to_show_is_kept_and_not_asked_again(bot: Bot, session: Session) -> None:
+    root = r.start(bot)
+    bot.standin.fail_next("chat.postMessage", status=500, times=10)
+    r.click(bot, root, Act.NEXT)
+    session.rollback()
+    # The move is stored even though Slack never showed the recap or the next question...
+    assert session.exec(select(Review)).one().question_index == 1
+    # ...and the apology says so, so the facilitator does not click Next a second time.
+    told = " ".join(e["text"] for e in bot.standin.ephemerals("U0ALICE"))
+    assert "after your change was saved" in told
+    assert "no need to do it again" in told

@@ -193,6 +193,7 @@ def test_a_third_repeat_in_the_window_is_escalated_to_the_leads_channel(
     assert "escalated to <#C0LEADS>" in str(r.thread(bot, root)[-1])
     escalation = session.exec(select(Escalation)).one()
     assert escalation.chain_ids == f"{first.id},{second.id},{r.review_id(root)}"
+    assert (escalation.channel_id, escalation.message_ts) == ("C0LEADS", posted[0]["ts"])
 
     # Clicking again changes nothing: one escalation per review.
     same_failure(bot, root, second)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
@@ -19,7 +21,7 @@ from bot.ids import FOLLOW_UP
 from bot.listeners.session import after_ack
 from flows import lessons, perspectives, summary
 from flows import review as rules
-from flows.templates import GapType, Template
+from flows.templates import GapType, QuestionKind, Template
 from storage import reviews as store
 from storage.models import Review, Stage
 
@@ -50,6 +52,11 @@ class Click:
         """Update the review message."""
         posting.refresh(self.client, self.session, self.deps, self.review)
 
+    def saved(self) -> None:
+        """Commit the change the rules made, before telling Slack: a failed post cannot undo it,
+        and no lock is held while Slack answers."""
+        self.session.commit()
+
 
 def _review_id(action: dict) -> int:
     # Buttons carry "<review id>[:<question key>]"; a select carries it in its block_id.
@@ -57,9 +64,14 @@ def _review_id(action: dict) -> int:
     return int(raw.split(":")[0])
 
 
-def on_review(handler: Callable[[Click], None]) -> Callable[..., None]:
+def on_review(
+    handler: Callable[[Click], None] | None = None, *, changes: bool = True
+) -> Callable[..., Any]:
     """Ack, then (after the ack) load the review and run the handler; a refusal becomes an
-    ephemeral to the clicker."""
+    ephemeral to the clicker. A handler that `changes` the review holds its row (its
+    transaction, on SQLite) until it calls `click.saved()`; one that only opens a modal does not."""
+    if handler is None:
+        return functools.partial(on_review, changes=changes)
 
     @after_ack
     def listener(
@@ -71,7 +83,7 @@ def on_review(handler: Callable[[Click], None]) -> Callable[..., None]:
         session: Session,
         deps: Deps,
     ) -> None:
-        review = store.get_review(session=session, review_id=_review_id(action), for_update=True)
+        review = store.get_review(session=session, review_id=_review_id(action), for_update=changes)
         # A review of another workspace is as good as gone (defence in depth: Slack only sends
         # the ids our own messages in this workspace carry).
         if review is None or (context.team_id and review.team_id != context.team_id):
@@ -96,7 +108,7 @@ def on_review(handler: Callable[[Click], None]) -> Callable[..., None]:
     return listener
 
 
-@on_review
+@on_review(changes=False)
 def open_answer(click: Click) -> None:
     """Answer button: a modal for a longer answer to that question."""
     key = click.action["value"].partition(":")[2]
@@ -120,8 +132,13 @@ def _move(click: Click, step: int) -> None:
         leads=click.leads,
         step=step,
     )
+    click.saved()
     if step > 0:
-        actions = store.actions(session=click.session, review_id=click.review.id)
+        actions = (
+            store.actions(session=click.session, review_id=click.review.id)
+            if moved.closed.kind == QuestionKind.ACTIONS
+            else ()
+        )
         recap = render.digest_message(moved.closed, moved.closed_answers, actions)
         posting.post_to_thread(click.client, click.review, *recap)
     posting.post_question(click.client, click.deps, click.review)
@@ -151,13 +168,14 @@ def choose_gap(click: Click) -> None:
         gap_type=gap,
         allowed=[g.value for g in GapType],
     )
+    click.saved()
     label = render.GAP_LABELS[GapType(gap)]
     said = render.note(f"<@{click.user_id}> set the gap type: *{label}*")
     posting.post_to_thread(click.client, click.review, f"Gap type: {label}", said)
     click.refresh()
 
 
-@on_review
+@on_review(changes=False)
 def open_add_action(click: Click) -> None:
     """Add action button: the action modal (a follow-up may go on a closed review)."""
     if click.action.get("value", "").endswith(f":{FOLLOW_UP}"):
@@ -181,6 +199,7 @@ def close_review(click: Click) -> None:
         user_id=click.user_id,
         leads=click.leads,
     )
+    click.saved()
     built = summary.build(session=click.session, review=click.review, template=click.template)
     posting.post_to_thread(click.client, click.review, *render.summary_message(built))
     click.refresh()
@@ -193,6 +212,7 @@ def reopen_review(click: Click) -> None:
     rules.reopen(
         review=click.review, template=click.template, user_id=click.user_id, leads=click.leads
     )
+    click.saved()
     said = render.note(f"<@{click.user_id}> reopened the review.")
     posting.post_to_thread(click.client, click.review, "Review reopened", said)
     click.refresh()
@@ -209,6 +229,7 @@ def start_discussion(click: Click) -> None:
         user_id=click.user_id,
         leads=click.leads,
     )
+    click.saved()
     attributed = click.review.attributed_perspectives
     posting.post_to_thread(
         click.client, click.review, *render.perspectives_digest(digest, attributed=attributed)
@@ -217,7 +238,7 @@ def start_discussion(click: Click) -> None:
     click.refresh()
 
 
-@on_review
+@on_review(changes=False)
 def open_perspective(click: Click) -> None:
     """Give my perspective: the private modal of diagnostic questions."""
     if click.review.stage != Stage.PERSPECTIVES:
@@ -230,7 +251,7 @@ def open_perspective(click: Click) -> None:
     click.client.views_open(trigger_id=click.trigger_id, view=view)
 
 
-@on_review
+@on_review(changes=False)
 def open_share(click: Click) -> None:
     """Share lesson: the modal with the lesson to edit and the channels to post the card to."""
     lessons.require_shareable(click.review, click.user_id, click.leads)
