@@ -95,3 +95,9 @@ def card(*, session: Session, review: Review, template: Template, lesson: str) -
         gap_label=gap,
         actions=actions,
     )
+
+
+def mark_shared(review: Review) -> None:
+    """At least one card is out: the review is closed and shared."""
+    review.stage = Stage.SHARED
+    store.touch(review)

@@ -224,3 +224,17 @@ def test_an_open_review_cannot_be_shared(bot: Bot) -> None:
     before = len(bot.standin.open_views)
     r.click(bot, root, Act.SHARE)
     assert len(bot.standin.open_views) == before
+
+
+def test_a_review_reopened_while_the_modal_was_open_is_refused_in_the_modal(
+    bot: Bot, session: Session
+) -> None:
+    root = closed_review(bot)
+    view = open_share(bot, root)
+    r.click(bot, root, Act.REOPEN)
+    refused = bot.submit(view, share_values())
+    # Answered in the modal, which stays open with what was typed in it.
+    assert refused.json()["response_action"] == "errors"
+    assert "Close the review first" in refused.json()["errors"][Block.LESSON]
+    assert bot.standin.messages("C0LESSONS") == []
+    assert session.exec(select(Lesson)).all() == []

@@ -260,7 +260,7 @@ def open_share(click: Click) -> None:
         lesson=lessons.draft_lesson(session=click.session, review=click.review),
         default_channel=click.deps.settings.lessons_channel,
         confidential=click.review.confidential,
-        meta=metadata(review=click.review.id, confidential=click.review.confidential or None),
+        meta=metadata(review=click.review.id),
     )
     click.client.views_open(trigger_id=click.trigger_id, view=view)
 

@@ -17,7 +17,6 @@ from bot.listeners.views import values
 from flows import lessons as rules
 from storage import lessons as store
 from storage import reviews
-from storage.models import Stage
 
 FIELDS = {"lesson": Block.LESSON, "channels": Block.SHARE_TO, "confirm": Block.CONFIRM}
 
@@ -32,31 +31,29 @@ def submit_share(
     deps: Deps,
     later: Later,
 ) -> None:
-    """Check the modal (without Slack or the database) and keep the lesson before the ack,
-    then share."""
+    """Check the modal and keep the lesson before the ack, then post the cards after it."""
     meta = values.meta(view)
     lesson = values.text(view, Block.LESSON).strip()
     channels = values.conversations(view, Block.SHARE_TO)
+    review = reviews.get_review(session=session, review_id=int(meta["review"]))
+    if review is None:
+        ack(response_action="errors", errors={Block.LESSON: "That review no longer exists."})
+        return
     errors = rules.check_share(
         lesson=lesson,
         channels=channels,
-        confidential=bool(meta.get("confidential")),
+        confidential=review.confidential,
         confirmed=Opt.SHARE_CONFIDENTIAL in values.checked(view, Block.CONFIRM),
     )
+    user_id = body["user"]["id"]
+    try:
+        rules.require_shareable(review, user_id, deps.settings.leads)
+    except rules.ShareError as refusal:
+        errors.setdefault("lesson", str(refusal))
     if errors:
         ack(response_action="errors", errors={FIELDS[k]: v for k, v in errors.items()})
         return
     ack()  # Slack gets it once the lesson is committed; the cards are posted after
-    user_id = body["user"]["id"]
-    review = reviews.get_review(session=session, review_id=int(meta["review"]), for_update=True)
-    if review is None:
-        return
-    try:
-        rules.require_shareable(review, user_id, deps.settings.leads)
-    except rules.ShareError as refusal:
-        said = str(refusal)
-        later(lambda _session: posting.tell(client, review, user_id, said))
-        return
     for c in channels:
         store.save_lesson(
             session=session, review_id=review.id, channel_id=c, text=lesson, shared_by=user_id
@@ -65,7 +62,7 @@ def submit_share(
 
     @later
     def share(session: Session) -> None:
-        review = reviews.get_review(session=session, review_id=review_id, for_update=True)
+        review = reviews.get_review(session=session, review_id=review_id)
         if review is None:
             return
         cards = [
@@ -76,8 +73,9 @@ def submit_share(
         failed = sharing.post_cards(client, session, deps, review, cards)
         shared = [c.channel_id for c in cards if c.message_ts and c.channel_id not in failed]
         if shared:
-            review.stage = Stage.SHARED
-            reviews.touch(review)
+            rules.mark_shared(review)
+        session.commit()  # where each card went, before anything else can fail
+        if shared:
             where = ", ".join(f"<#{c}>" for c in shared)
             said = note(f"<@{user_id}> shared the lesson to {where}.")
             posting.post_to_thread(client, review, "Lesson shared", said)
