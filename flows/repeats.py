@@ -47,7 +47,11 @@ class RepeatError(ReviewError):
 
 @dataclass(frozen=True)
 class Past:
-    """A past review that looks like this one, with what it learned and did."""
+    """A past review that looks like this one, with what it learned and did.
+
+    A confidential one keeps its root cause and lesson to itself (both None), as its lesson
+    card keeps its answers.
+    """
 
     review: Review
     score: float
@@ -55,6 +59,7 @@ class Past:
     lesson: str | None
     actions_done: int
     actions_total: int
+    confidential: bool = False
 
 
 def terms(text: str) -> set[str]:
@@ -124,15 +129,20 @@ def _past(
     session: Session, score: float, review: Review, answers: Sequence[Answer], template: Template
 ) -> Past:
     actions = reviews.actions(session=session, review_id=review.id)
-    cards = lesson_store.cards_of(session=session, review_id=review.id)
-    lesson = cards[-1].text if cards else _public(answers, LESSON_KEY) or None
+    if review.confidential:
+        root_cause = lesson = None
+    else:
+        cards = lesson_store.cards_of(session=session, review_id=review.id)
+        lesson = cards[-1].text if cards else _public(answers, LESSON_KEY) or None
+        root_cause = _public(answers, _root_cause_key(template)) or None
     return Past(
         review=review,
         score=score,
-        root_cause=_public(answers, _root_cause_key(template)) or None,
+        root_cause=root_cause,
         lesson=lesson,
         actions_done=sum(1 for a in actions if a.status == ActionStatus.DONE),
         actions_total=len(actions),
+        confidential=review.confidential,
     )
 
 

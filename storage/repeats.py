@@ -8,10 +8,11 @@ from sqlmodel import Session, col, select
 
 from storage.models import Action, Escalation, RepeatCheck, Review, Stage
 from storage.search import ranked
+from storage.visibility import listed_in_channel_sql
 
 # Only earlier reviews of the same workspace, past setup; a confidential one only in its own
 # channel, where the people reading the new review's thread already saw it.
-_EARLIER = "r.id < :me AND r.stage <> :setup AND (NOT r.confidential OR r.channel_id = :channel)"
+_EARLIER = f"r.id < :me AND r.stage <> :setup AND {listed_in_channel_sql('r')}"
 
 
 def candidates(

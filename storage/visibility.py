@@ -1,7 +1,8 @@
 """Who may see a review: the one rule search, stats and App Home all apply.
 
 A review is visible to everyone in its workspace unless it is confidential; a confidential one
-only to its facilitator, its participants and the leads. The rule is SQL text so the raw
+only to its facilitator, its participants and the leads. Another review's thread may name a
+confidential review only in its own channel. The rule is SQL text so the raw
 full-text queries (storage/search.py) and the ORM queries share the very same words.
 """
 
@@ -15,16 +16,31 @@ from sqlmodel import Session, col, select
 from storage.models import Review
 
 
-def visible_sql(alias: str = "reviews") -> str:
-    """SQL that is true when `:viewer` (a lead when `:lead`) may see the review `alias`."""
+def _alias(alias: str) -> str:
+    # Only the alias, a name from our own code, is formatted in; values are bound parameters.
     if not alias.isidentifier():
         raise ValueError(f"not a table alias: {alias!r}")
-    # Only the alias, a name from our own code, is formatted in; values are bound parameters.
+    return alias
+
+
+def visible_sql(alias: str = "reviews") -> str:
+    """SQL that is true when `:viewer` (a lead when `:lead`) may see the review `alias`."""
+    alias = _alias(alias)
     return (
         f"(:lead OR NOT {alias}.confidential OR {alias}.facilitator_id = :viewer"  # noqa: S608
         " OR EXISTS (SELECT 1 FROM participants vp"
         f" WHERE vp.review_id = {alias}.id AND vp.user_id = :viewer))"
     )
+
+
+def listed_in_channel_sql(alias: str = "reviews") -> str:
+    """SQL that is true when the review `alias` may be named in a thread of channel `:channel`.
+
+    A confidential review only in its own channel, whose readers already saw it posted; even
+    there its answers are not repeated (flows/repeats.py), as a lesson card leaves them out.
+    """
+    alias = _alias(alias)
+    return f"(NOT {alias}.confidential OR {alias}.channel_id = :channel)"
 
 
 def visible_to(*, viewer_id: str, is_lead: bool) -> TextClause:

@@ -45,6 +45,13 @@ def _done(past: Past) -> str:
     return f"{past.actions_done} of {count(past.actions_total, 'action')} done"
 
 
+def _said(past: Past, text: str | None, missing: str) -> str:
+    # A confidential review's answers stay in its own thread, as on its lesson card.
+    if past.confidential:
+        return "🔒 _kept private: confidential review_"
+    return _one_line(text, 300) if text else missing
+
+
 def similar_message(review: Review, pasts: Sequence[Past]) -> tuple[str, list[Block]]:
     """Past reviews that look like this one, each with a "Same failure again" button."""
     blocks: list[Block] = [
@@ -61,9 +68,9 @@ def similar_message(review: Review, pasts: Sequence[Past]) -> tuple[str, list[Bl
         lines = [
             f"*{_link(earlier)}* · <#{earlier.channel_id}> · {earlier.created_at:%-d %b %Y}",
             "*Root cause:* "
-            + (_one_line(past.root_cause, 300) if past.root_cause else "_not recorded_")
+            + _said(past, past.root_cause, "_not recorded_")
             + (f" ({gap})" if gap else ""),
-            "*Lesson:* " + (_one_line(past.lesson, 300) if past.lesson else "_none yet_"),
+            "*Lesson:* " + _said(past, past.lesson, "_none yet_"),
             f"*Actions:* {_done(past)}",
         ]
         blocks.append(

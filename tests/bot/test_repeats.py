@@ -148,6 +148,21 @@ def test_a_confidential_review_elsewhere_is_never_offered(bot: Bot, session: Ses
     assert session.exec(select(RepeatCheck)).one().similar_ids == ""
 
 
+def test_a_confidential_review_in_this_channel_is_offered_without_its_answers(
+    bot: Bot, session: Session
+) -> None:
+    past_review(session, "Checkout outage after Friday deploy", NEW_WHAT, confidential=True)
+    root = r.start(bot, NEW_TITLE, what=NEW_WHAT)
+    offered = suggestions(bot, root)
+    assert len(offered) == 1
+    shown = str(offered[0]["blocks"])
+    assert "Checkout outage after Friday deploy" in shown
+    assert "Nobody checked the feature flag state" not in shown  # its root cause
+    assert "Check flag state before every deploy" not in shown  # its lesson
+    assert "kept private: confidential review" in shown
+    assert "Same failure again" in shown
+
+
 def test_only_the_facilitator_marks_a_repeat(
     bot: Bot, session: Session, standin: SlackStandIn
 ) -> None:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flows.repeats import MIN_SIMILARITY, similarity, terms
+from sqlmodel import Session
+
+from flows.repeats import MIN_SIMILARITY, Past, find_similar, similarity, terms
+from flows.templates import builtin_templates
+from storage import reviews as store
+from storage.models import AnswerSource, Review, Stage
+
+TEAM = "T0001"
+TEMPLATES = builtin_templates()
+HAPPENED = "Checkout broke after the Friday deploy because the payment feature flag was left on"
 
 
 def test_terms_drop_stopwords_short_words_and_numbers_and_cut_endings() -> None:
@@ -32,3 +41,83 @@ def test_similarity_is_symmetric_and_one_for_the_same_text() -> None:
     b = terms("failover of the database was slow")
     assert similarity(a, b) == similarity(b, a)
     assert similarity(a, a) == 1.0
+
+
+def _past(
+    session: Session,
+    title: str,
+    happened: str,
+    *,
+    channel_id: str = "C0GENERAL",
+    confidential: bool = False,
+) -> Review:
+    review = store.create_review(
+        session=session,
+        team_id=TEAM,
+        template="miss",
+        kind="miss",
+        title=title,
+        channel_id=channel_id,
+        facilitator_id="U0ALICE",
+        confidential=confidential,
+    )
+    review.stage = Stage.CLOSED
+    for key, text in (
+        ("actual", happened),
+        ("root_cause", "Nobody checked the payment flag before the deploy"),
+        ("lesson", "Check flag state before every deploy"),
+    ):
+        store.add_answer(
+            session=session,
+            review_id=review.id,
+            question_key=key,
+            author_id="U0BOB",
+            text=text,
+            source=AnswerSource.THREAD,
+        )
+    session.flush()
+    return review
+
+
+def _new(session: Session, *, channel_id: str = "C0GENERAL") -> Review:
+    review = store.create_review(
+        session=session,
+        team_id=TEAM,
+        template="miss",
+        kind="miss",
+        title="Checkout down again after the Friday deploy",
+        channel_id=channel_id,
+        facilitator_id="U0ALICE",
+    )
+    review.stage = Stage.DISCUSSION
+    session.flush()
+    return review
+
+
+def _similar(session: Session, review: Review) -> list[Past]:
+    return find_similar(
+        session=session, review=review, happened=HAPPENED, template_of=TEMPLATES.__getitem__
+    )
+
+
+def test_a_confidential_review_in_this_channel_is_listed_without_its_answers(
+    session: Session,
+) -> None:
+    secret = _past(session, "Checkout outage after Friday deploy", HAPPENED, confidential=True)
+    elsewhere = _past(
+        session, "Checkout outage in private", HAPPENED, channel_id="G0SECRET", confidential=True
+    )
+    found = _similar(session, _new(session))
+    assert [p.review.id for p in found] == [secret.id]
+    assert elsewhere.id not in [p.review.id for p in found]
+    assert found[0].confidential
+    assert found[0].root_cause is None
+    assert found[0].lesson is None
+
+
+def test_an_open_review_is_listed_with_its_root_cause_and_lesson(session: Session) -> None:
+    _past(session, "Checkout outage after Friday deploy", HAPPENED)
+    [found] = _similar(session, _new(session))
+    assert not found.confidential
+    assert found.root_cause == "Nobody checked the payment flag before the deploy"
+    assert found.lesson == "Check flag state before every deploy"
