@@ -37,6 +37,10 @@ class Drain:
         self._servers = [s for s in connections.values() if isinstance(s, BaseWSGIServer)]
         self._triggers = [s.trigger for s in self._servers]
         self._watcher: threading.Thread | None = None
+        # Guards the triggers' pipes: no pull once close() has closed them. Reentrant, as a
+        # signal handler may call begin() in a thread that is already pulling.
+        self._lock = threading.RLock()
+        self._closed = False
 
     @property
     def started(self) -> bool:
@@ -44,7 +48,12 @@ class Drain:
         return self._started.is_set()
 
     def begin(self, *_signal: object) -> None:
-        """Stop taking connections and start draining (a signal handler, or any thread)."""
+        """Stop taking connections and start draining (a signal handler, or any thread).
+
+        Once the server's loop has ended there is nothing left to drain: then it does nothing.
+        """
+        if self._finished.is_set():
+            return
         if self._started.is_set():
             log.warning("asked to stop again: closing every connection now")
             self._pull(self._close_all)
@@ -59,13 +68,17 @@ class Drain:
         self._finished.set()
         if self._watcher is not None:
             self._watcher.join(timeout=5)
-        for trigger in self._triggers:
-            trigger.close()
+        with self._lock:
+            self._closed = True
+            for trigger in self._triggers:
+                trigger.close()
 
     def _pull(self, thunk: Any) -> None:
         # Runs `thunk` in waitress's loop thread. The trigger's pipe stays open until close(),
-        # so a late pull can never write into a file descriptor that was reused meanwhile.
-        self._triggers[0].pull_trigger(thunk)
+        # and no pull follows close(), so none can write into a file descriptor reused since.
+        with self._lock:
+            if not self._closed:
+                self._triggers[0].pull_trigger(thunk)
 
     def _stop_listening(self) -> None:
         for server in self._servers:

@@ -6,13 +6,20 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
 from bot.deps import Deps
 from bot.scheduler import build_scheduler
 from bot.web import make_wsgi_app
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.base import BaseScheduler
+
+    from bot.graceful import Drain
 
 ACK_SWITCH_INTERVAL = 0.001  # seconds
 
@@ -36,8 +43,9 @@ def serve(
 ) -> None:
     """Serve until SIGTERM or SIGINT, then finish in-flight work and stop the scheduler.
 
-    In-flight requests are answered first (HTTP mode: see bot/graceful.py), then the worker
-    pool finishes the work they handed it, and the scheduler its running job.
+    In-flight requests are answered first (HTTP mode: see bot/graceful.py; no scheduled job
+    starts meanwhile), then the worker pool finishes the work they handed it, and the scheduler
+    its running job. A second signal once the server has stopped ends the process at once.
     """
     jobs = build_scheduler(deps) if scheduler else None
     signal.signal(signal.SIGTERM, _raise_exit)
@@ -47,7 +55,7 @@ def serve(
         log.info("scheduler started with jobs: %s", ", ".join(j.id for j in jobs.get_jobs()))
     try:
         if http:
-            _serve_http(deps=deps, app=app, host=host, port=port, ready=ready)
+            _serve_http(deps=deps, app=app, host=host, port=port, ready=ready, jobs=jobs)
         else:
             _serve_socket_mode(deps=deps, app=app, ready=ready)
     finally:
@@ -59,7 +67,13 @@ def serve(
 
 
 def _serve_http(
-    *, deps: Deps, app: App, host: str, port: int, ready: threading.Event | None
+    *,
+    deps: Deps,
+    app: App,
+    host: str,
+    port: int,
+    ready: threading.Event | None,
+    jobs: BaseScheduler | None = None,
 ) -> None:
     from waitress import create_server
 
@@ -87,15 +101,30 @@ def _serve_http(
     print(f"aarbot listening on http://{host}:{server.effective_port}", flush=True)  # noqa: T201
     # SIGTERM or SIGINT: stop taking connections, answer the requests in flight, then return.
     drain = Drain(connections)
-    signal.signal(signal.SIGTERM, drain.begin)
-    signal.signal(signal.SIGINT, drain.begin)
+    stop = _draining(drain, jobs)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     if ready is not None:
         ready.set()
     try:
         server.run()
     finally:
+        # Nothing is left to drain: a second signal now stops the process, not the drain.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         drain.close()
         server.task_dispatcher.shutdown(cancel_pending=False, timeout=10)
+
+
+def _draining(drain: Drain, jobs: BaseScheduler | None) -> Callable[..., None]:
+    """The SIGTERM/SIGINT handler while serving HTTP: no new scheduled jobs, then drain."""
+
+    def begin(*signal_args: object) -> None:
+        if jobs is not None and jobs.running:
+            jobs.pause()  # a job already running finishes; shutdown waits for it
+        drain.begin(*signal_args)
+
+    return begin
 
 
 def _serve_socket_mode(*, deps: Deps, app: App, ready: threading.Event | None) -> None:

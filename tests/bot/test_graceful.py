@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import http.client
+import os
+import select
 import threading
 import time
 
@@ -82,4 +84,32 @@ def test_an_idle_server_stops_at_once() -> None:
     runner.join(5)
     drain.close()
     server.task_dispatcher.shutdown()
+    assert not runner.is_alive()
+
+
+def test_asking_again_once_closed_does_nothing() -> None:
+    connections: dict[int, object] = {}
+    server = create_server(
+        _slow_app(threading.Event(), threading.Event()),
+        map=connections,
+        host="127.0.0.1",
+        port=0,
+        threads=1,
+    )
+    drain = Drain(connections, timeout=10)
+    runner = threading.Thread(target=server.run, daemon=True)
+    runner.start()
+    drain.begin()
+    runner.join(5)
+    drain.close()
+    server.task_dispatcher.shutdown()
+    # The wake-up pipe's numbers are free again: a new pipe most likely gets them.
+    read_end, write_end = os.pipe()
+    try:
+        drain.begin()  # a second SIGTERM arriving now
+        drain.begin()
+        assert select.select([read_end], [], [], 0.1)[0] == []  # nothing written into it
+    finally:
+        os.close(read_end)
+        os.close(write_end)
     assert not runner.is_alive()
