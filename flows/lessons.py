@@ -10,10 +10,10 @@ from sqlmodel import Session
 from flows.review import ReviewError, may_steer, what_happened_question
 from flows.templates import GAP_LABELS, QuestionKind, Template
 from storage import reviews as store
+from storage.lessons import LESSON_KEY
 from storage.models import Action, Answer, AnswerSource, Review, Stage
 
 LESSON_LIMIT = 500
-LESSON_KEY = "lesson"
 MAX_CHANNELS = 5
 
 

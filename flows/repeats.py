@@ -26,7 +26,6 @@ from storage.search import STOPWORDS, words
 SHOWN = 3
 MIN_SIMILARITY = 0.2
 MIN_SHARED_WORDS = 2
-LESSON_KEY = "lesson"
 _WORD = re.compile(r"[^\W\d_]{3,}")
 # Words that say nothing about which failure it was, on top of search's stopwords.
 _GENERIC = STOPWORDS | frozenset(
@@ -132,8 +131,7 @@ def _past(
     if review.confidential:
         root_cause = lesson = None
     else:
-        cards = lesson_store.cards_of(session=session, review_id=review.id)
-        lesson = cards[-1].text if cards else _public(answers, LESSON_KEY) or None
+        lesson = lesson_store.lessons_of(session=session, review_ids=[review.id]).get(review.id)
         root_cause = _public(answers, _root_cause_key(template)) or None
     return Past(
         review=review,

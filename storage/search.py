@@ -17,14 +17,14 @@ from typing import Any
 from sqlalchemy import TextClause, text
 from sqlmodel import Session, col, select
 
-from storage.models import Answer, AnswerSource, Lesson, Review
+from storage.lessons import lessons_of
+from storage.models import Review
 from storage.visibility import visible_sql
 
 MAX_WORDS = 12
 MAX_WORD_LENGTH = 64
 # Prefix-matching a very short last word would touch most of the index.
 MIN_PREFIX_LENGTH = 3
-LESSON_KEY = "lesson"
 WINDOW_FACTOR = 20
 
 _WORD = re.compile(r"\w+")
@@ -167,7 +167,7 @@ def _hits(session: Session, ranked: list[tuple[int, float]]) -> list[SearchHit]:
     if not ids:
         return []
     reviews = {r.id: r for r in session.exec(select(Review).where(col(Review.id).in_(ids)))}
-    lessons = _lessons(session, ids)
+    lessons = lessons_of(session=session, review_ids=ids)
     return [
         SearchHit(
             review_id=review_id,
@@ -181,25 +181,3 @@ def _hits(session: Session, ranked: list[tuple[int, float]]) -> list[SearchHit]:
         for review_id, rank in ranked
         if review_id in reviews
     ]
-
-
-def _lessons(session: Session, ids: list[int]) -> dict[int, str]:
-    """The newest shared lesson of each review, else its newest "what we learned" answer."""
-    found: dict[int, str] = {}
-    answers = session.exec(
-        select(Answer)
-        .where(
-            col(Answer.review_id).in_(ids),
-            Answer.question_key == LESSON_KEY,
-            Answer.source != AnswerSource.PRIVATE,
-        )
-        .order_by(col(Answer.created_at), col(Answer.id))
-    )
-    for answer in answers:
-        found[answer.review_id] = answer.text
-    shared = session.exec(
-        select(Lesson).where(col(Lesson.review_id).in_(ids)).order_by(col(Lesson.shared_at))
-    )
-    for lesson in shared:
-        found[lesson.review_id] = lesson.text
-    return found

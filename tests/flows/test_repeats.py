@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import Session
 
 from flows.repeats import MIN_SIMILARITY, Past, find_similar, similarity, terms
 from flows.templates import builtin_templates
 from storage import reviews as store
+from storage.lessons import save_lesson
 from storage.models import AnswerSource, Review, Stage
+from storage.types import utcnow
 
 TEAM = "T0001"
 TEMPLATES = builtin_templates()
@@ -121,3 +125,21 @@ def test_an_open_review_is_listed_with_its_root_cause_and_lesson(session: Sessio
     assert not found.confidential
     assert found.root_cause == "Nobody checked the payment flag before the deploy"
     assert found.lesson == "Check flag state before every deploy"
+
+
+def test_the_lesson_shown_is_the_newest_shared_after_a_re_share(session: Session) -> None:
+    past = _past(session, "Checkout outage after Friday deploy", HAPPENED)
+    first = save_lesson(
+        session=session, review_id=past.id, channel_id="C0ONE", text="First", shared_by="U0A"
+    )
+    first.shared_at = utcnow() - timedelta(hours=2)
+    second = save_lesson(
+        session=session, review_id=past.id, channel_id="C0TWO", text="Second", shared_by="U0A"
+    )
+    second.shared_at = utcnow() - timedelta(hours=1)
+    # Re-sharing to the first channel updates that (older) card in place.
+    save_lesson(
+        session=session, review_id=past.id, channel_id="C0ONE", text="Again", shared_by="U0A"
+    )
+    [found] = _similar(session, _new(session))
+    assert found.lesson == "Again"

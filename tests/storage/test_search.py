@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import Session
 
 from storage import reviews as store
+from storage.lessons import save_lesson
 from storage.models import AnswerSource, Lesson
 from storage.search import ranked, search_reviews
 
@@ -256,3 +257,17 @@ def test_a_filter_may_not_rebind_the_search_parameters(session: Session) -> None
             limit=1,
             any_word=False,
         )
+
+
+def test_a_hit_shows_the_newest_shared_lesson_else_every_lesson_answer(session: Session) -> None:
+    review = _review(
+        session,
+        "Checkout outage",
+        ("lesson", "Deploy on Mondays."),
+        ("lesson", "Watch the graphs."),
+    )
+    [hit] = _find(session, "checkout")
+    assert hit.lesson == "Deploy on Mondays. Watch the graphs."
+    save_lesson(session=session, review_id=review, channel_id="C0L", text="Mondays", shared_by="U1")
+    [hit] = _find(session, "checkout")
+    assert hit.lesson == "Mondays"
