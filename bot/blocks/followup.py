@@ -7,10 +7,8 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     DatePickerElement,
     InputBlock,
-    MarkdownTextObject,
     Option,
     PlainTextInputElement,
     RadioButtonsElement,
@@ -18,6 +16,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.blocks.kit import context, section
 from bot.blocks.modals import modal, plain
 from bot.blocks.review import MET
 from bot.blocks.text import clip, escape
@@ -27,16 +26,7 @@ from bot.ids import View as ViewId
 from flows.followup import NOTES_LIMIT, REASON_LIMIT
 from storage.models import Action, ActionStatus, Review
 
-SECTION_LIMIT = 3000
 MET_CHOICES = {"yes": "Yes", "partly": "Partly", "no": "No"}
-
-
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_LIMIT)))
-
-
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, SECTION_LIMIT))])
 
 
 def _day(action: Action) -> str:
@@ -45,7 +35,7 @@ def _day(action: Action) -> str:
 
 def _about(action: Action) -> SectionBlock:
     """The action and its success criterion, as the top of a modal or DM."""
-    return _section(
+    return section(
         f"*{escape(action.what)}*\n_Worked if:_ {escape(action.success_criterion)}\n"
         f"Owner <@{action.owner_id}> · review date {_day(action)}"
     )
@@ -147,14 +137,14 @@ def action_state_dm(action: Action, review: Review) -> tuple[str, list[Block]]:
     link = f"<{review.permalink}|{title}>" if review.permalink else title
     state = state_line(action)
     blocks: list[Block] = [
-        _section(
+        section(
             f"*{escape(action.what)}*\n_Worked if:_ {escape(action.success_criterion)}\n"
             f"From the review {link}"
         ),
-        _section(state),
+        section(state),
     ]
     if action.status == ActionStatus.DONE and action.outcome_summary:
-        blocks.append(_context(f"_What happened:_ {escape(action.outcome_summary)}"))
+        blocks.append(context(f"_What happened:_ {escape(action.outcome_summary)}"))
     if action.status == ActionStatus.OPEN:
         blocks.append(nudge_buttons(action))
     return f"{clip(escape(action.what), 150)}: {state}", blocks
@@ -171,8 +161,8 @@ def outcome_in_thread(action: Action) -> tuple[str, list[Block]]:
     if action.outcome_notes:
         lines.append(f"_Notes:_ {escape(action.outcome_notes)}")
     blocks: list[Block] = [
-        _section("\n".join(lines)),
-        _context("The facilitator can add a follow-up action."),
+        section("\n".join(lines)),
+        context("The facilitator can add a follow-up action."),
         ActionsBlock(
             elements=[
                 ButtonElement(

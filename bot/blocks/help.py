@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import Block
 
+from bot.blocks.kit import context, section
 from bot.blocks.text import clip, escape
 from bot.ids import COMMAND
 
@@ -28,22 +29,11 @@ def help_blocks(*, unknown: str | None = None) -> list[Block]:
     lines = "\n".join(f"`{cmd}`  {what}" for cmd, what in USAGE)
     blocks: list[Block] = []
     if unknown:
-        blocks.append(
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f"I don't know `{_code(unknown)}`. Here is what I can do:"
-                )
-            )
-        )
+        blocks.append(section(f"I don't know `{_code(unknown)}`. Here is what I can do:"))
     blocks += [
-        SectionBlock(text=MarkdownTextObject(text=f"*After-action reviews with aarbot*\n{lines}")),
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text="Start a review from any message with its ⋯ menu: "
-                    "*Start a review from this message*."
-                )
-            ]
+        section(f"*After-action reviews with aarbot*\n{lines}"),
+        context(
+            "Start a review from any message with its ⋯ menu: *Start a review from this message*."
         ),
     ]
     return blocks

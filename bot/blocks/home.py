@@ -11,15 +11,14 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     DividerBlock,
     HeaderBlock,
-    MarkdownTextObject,
     SectionBlock,
 )
 from slack_sdk.models.views import View
 
 from bot.blocks.followup import nudge_buttons
+from bot.blocks.kit import SECTION_LIMIT, context, md, section
 from bot.blocks.modals import plain
 from bot.blocks.review import STAGE_LABELS
 from bot.blocks.stats import figures_blocks
@@ -36,7 +35,6 @@ SHOWN_REVIEWS = 10
 SHOWN_LESSONS = 5
 # How many a "See all" modal lists, packed several to a section (Slack: 100 blocks a view).
 LISTED = 200
-SECTION_LIMIT = 3000
 LESSON_LIMIT = 300
 HIDDEN = "a confidential review"
 
@@ -64,18 +62,6 @@ class HomeContent:
     stats: Figures | None = None
     stats_days: int = DEFAULT_DAYS
     template_names: Mapping[str, str] = field(default_factory=dict)
-
-
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text)
-
-
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=_md(clip(text, SECTION_LIMIT)))
-
-
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[_md(clip(text, SECTION_LIMIT))])
 
 
 def review_link(review: Review, hidden: frozenset[int] = frozenset()) -> str:
@@ -118,19 +104,19 @@ def _more(shown: int, total: int, noun: str, which: str) -> list[Block]:
         return []
     return [
         SectionBlock(
-            text=_md(f"Showing {shown} of {count(total, noun)}."),
+            text=md(f"Showing {shown} of {count(total, noun)}."),
             accessory=ButtonElement(text=f"See all {total}", action_id=Act.HOME_MORE, value=which),
         )
     ]
 
 
 def _actions(content: HomeContent) -> list[Block]:
-    blocks: list[Block] = [_section(f"*Your open actions* · {content.action_total}")]
+    blocks: list[Block] = [section(f"*Your open actions* · {content.action_total}")]
     if not content.actions:
-        return [*blocks, _context("Nothing open. 🎉")]
+        return [*blocks, context("Nothing open. 🎉")]
     shown = content.actions[:SHOWN_ACTIONS]
     for action, review in shown:
-        blocks.append(_section(_action_text(action, review, content)))
+        blocks.append(section(_action_text(action, review, content)))
         # The nudge DM's own buttons: the same listeners handle a click here.
         buttons = nudge_buttons(action)
         blocks.append(ActionsBlock(block_id=f"home_action:{action.id}", elements=buttons.elements))
@@ -141,27 +127,27 @@ def actions_message(content: HomeContent) -> tuple[str, list[Block]]:
     """`/aar actions`: my open actions with their buttons, as the Home lists them."""
     if not content.actions:
         return "You have no open actions.", [
-            _section("You have no open actions. 🎉 Actions you own show up here and on my Home.")
+            section("You have no open actions. 🎉 Actions you own show up here and on my Home.")
         ]
     text = f"Your open actions: {content.action_total}"
     return text, _actions(content)
 
 
 def _reviews(content: HomeContent) -> list[Block]:
-    blocks: list[Block] = [_section(f"*Reviews you facilitate or joined* · {content.review_total}")]
+    blocks: list[Block] = [section(f"*Reviews you facilitate or joined* · {content.review_total}")]
     if not content.reviews:
-        return [*blocks, _context(f"None yet. Start one with `{COMMAND}` in a channel.")]
+        return [*blocks, context(f"None yet. Start one with `{COMMAND}` in a channel.")]
     shown = content.reviews[:SHOWN_REVIEWS]
-    blocks += [_section(_review_line(review)) for review in shown]
+    blocks += [section(_review_line(review)) for review in shown]
     return blocks + _more(len(shown), content.review_total, "review", MoreList.REVIEWS)
 
 
 def _lessons(content: HomeContent) -> list[Block]:
-    blocks: list[Block] = [_section("*Recent shared lessons*")]
+    blocks: list[Block] = [section("*Recent shared lessons*")]
     if not content.lessons:
-        return [*blocks, _context("No lessons shared yet.")]
+        return [*blocks, context("No lessons shared yet.")]
     shown = content.lessons[:SHOWN_LESSONS]
-    blocks += [_section(_lesson_text(lesson, review)) for lesson, review in shown]
+    blocks += [section(_lesson_text(lesson, review)) for lesson, review in shown]
     return blocks + _more(len(shown), content.lesson_total, "lesson", MoreList.LESSONS)
 
 
@@ -170,14 +156,14 @@ def _stats(content: HomeContent) -> list[Block]:
         return []
     return [
         DividerBlock(),
-        _section("*Workspace stats* (you see them as a lead)"),
+        section("*Workspace stats* (you see them as a lead)"),
         *figures_blocks(
             "Whole workspace",
             content.stats,
             days=content.stats_days,
             template_names=content.template_names,
         ),
-        _context(
+        context(
             f"Updated when you open this tab. `{COMMAND} stats [days]` in a channel adds "
             "that channel's figures and another window."
         ),
@@ -205,18 +191,18 @@ def _packed(lines: Sequence[str]) -> list[Block]:
     for raw in lines:
         line = clip(raw, SECTION_LIMIT)
         if current and len(current) + 1 + len(line) > SECTION_LIMIT:
-            blocks.append(_section(current))
+            blocks.append(section(current))
             current = ""
         current = f"{current}\n{line}" if current else line
     if current:
-        blocks.append(_section(current))
+        blocks.append(section(current))
     return blocks
 
 
 def _list_modal(title: str, lines: Sequence[str], total: int, tail: str) -> View:
-    blocks = _packed(lines) or [_context("Nothing here any more.")]
+    blocks = _packed(lines) or [context("Nothing here any more.")]
     if total > len(lines):
-        blocks.append(_context(f"…and {total - len(lines)} more. {tail}"))
+        blocks.append(context(f"…and {total - len(lines)} more. {tail}"))
     return View(
         type="modal",
         callback_id=ViewId.HOME_LIST,
@@ -258,5 +244,5 @@ def notice_modal(text: str) -> View:
         callback_id=ViewId.NOTICE,
         title=plain("aarbot", 24),
         close=plain("OK", 24),
-        blocks=[_section(text)],
+        blocks=[section(text)],
     )

@@ -7,18 +7,16 @@ import re
 from slack_sdk.models.blocks import (
     Block,
     CheckboxesElement,
-    ContextBlock,
     ConversationFilter,
     ConversationMultiSelectElement,
     HeaderBlock,
     InputBlock,
-    MarkdownTextObject,
     Option,
     PlainTextInputElement,
-    SectionBlock,
 )
 from slack_sdk.models.views import View
 
+from bot.blocks.kit import context, section
 from bot.blocks.modals import modal, plain
 from bot.blocks.review import action_line
 from bot.blocks.text import clip, escape
@@ -32,17 +30,13 @@ SHOWN_ACTIONS = 10
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
 
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text)
-
-
 def share_modal(
     *, review_title: str, lesson: str, default_channel: str, confidential: bool, meta: str
 ) -> View:
     """The Share lesson modal: the lesson (editable) and where the card goes."""
     initial = [default_channel] if _CHANNEL_ID.match(default_channel) else None
     blocks: list = [
-        SectionBlock(text=_md(f"*{escape(clip(review_title, 2000))}*")),
+        section(f"*{escape(clip(review_title, 2000))}*"),
         InputBlock(
             block_id=BlockId.LESSON,
             label=plain("What we learned"),
@@ -101,22 +95,22 @@ def lesson_card(card: Card, *, shared_by: str) -> tuple[str, list[Block]]:
     if card.gap_label:
         facts.append(f"*Gap:* {card.gap_label}")
     if facts:
-        blocks.append(SectionBlock(text=_md(clip("\n".join(facts), 3000))))
+        blocks.append(section("\n".join(facts)))
     lesson = "\n".join(f">{line}" for line in escape(card.lesson).splitlines() if line.strip())
-    blocks.append(SectionBlock(text=_md(clip(f"*The lesson*\n{lesson}", 3000))))
+    blocks.append(section(f"*The lesson*\n{lesson}"))
     if card.actions:
         lines = "\n".join(action_line(a) for a in card.actions[:SHOWN_ACTIONS])
         more = len(card.actions) - SHOWN_ACTIONS
         lines += f"\n…and {more} more in the review" if more > 0 else ""
         done = sum(1 for a in card.actions if a.status == ActionStatus.DONE)
         head = f"*Actions* ({done} of {len(card.actions)} done)"
-        blocks.append(SectionBlock(text=_md(clip(f"{head}\n{lines}", 3000))))
+        blocks.append(section(f"{head}\n{lines}"))
     where = f"<{review.permalink}|the review thread>" if review.permalink else "the review"
-    context = (
+    footer = (
         f"From {where} in <#{review.channel_id}> · facilitated by <@{review.facilitator_id}> "
         f"· shared by <@{shared_by}>"
     )
     if review.confidential:
-        context += " · 🔒 confidential review: answers are not shown"
-    blocks.append(ContextBlock(elements=[_md(clip(context, 3000))]))
+        footer += " · 🔒 confidential review: answers are not shown"
+    blocks.append(context(footer))
     return f"What we learned: {escape(review.title)}", blocks

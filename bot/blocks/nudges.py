@@ -8,26 +8,15 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
-    MarkdownTextObject,
-    SectionBlock,
 )
 
+from bot.blocks.kit import context, section
 from bot.blocks.text import clip, escape
 from bot.ids import Act
 from flows.nudges import NudgeKind, format_due
 from storage.models import Action, Review
 
-SECTION_LIMIT = 3000
 TEXT_LIMIT = 300  # the notification preview; the blocks carry the whole action
-
-
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text)
-
-
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=_md(clip(text, SECTION_LIMIT)))
 
 
 def review_link(review: Review) -> str:
@@ -56,8 +45,8 @@ def nudge_dm(*, kind: str, action: Action, review: Review, today: date) -> tuple
     )
     value = str(action.id)
     blocks: list[Block] = [
-        _section(headline),
-        _section(body),
+        section(headline),
+        section(body),
         ActionsBlock(
             block_id=f"nudge:{action.id}",
             elements=[
@@ -66,7 +55,7 @@ def nudge_dm(*, kind: str, action: Action, review: Review, today: date) -> tuple
                 ButtonElement(text="Drop", action_id=Act.NUDGE_DROP, value=value),
             ],
         ),
-        ContextBlock(elements=[_md("Done asks what happened; Drop asks why.")]),
+        context("Done asks what happened; Drop asks why."),
     ]
     return clip(f"{headline} {what}", TEXT_LIMIT), blocks
 
@@ -84,7 +73,7 @@ def escalation_messages(
     thread_text = f"🚩 An action from this review is {late} past its review date and still open."
     thread = (
         clip(f"{thread_text} {what}", TEXT_LIMIT),
-        [_section(thread_text), _section(line)],
+        [section(thread_text), section(line)],
     )
     dm_text = (
         f"🚩 An action from your review {review_link(review)} is {late} past its review date "
@@ -93,8 +82,8 @@ def escalation_messages(
     dm = (
         clip(f"An action from your review is {late} late: {what}", TEXT_LIMIT),
         [
-            _section(dm_text),
-            _section(line),
+            section(dm_text),
+            section(line),
             ActionsBlock(
                 block_id=f"escalation:{action.id}",
                 elements=[

@@ -7,13 +7,12 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
-    ContextBlock,
     DividerBlock,
     HeaderBlock,
-    MarkdownTextObject,
     SectionBlock,
 )
 
+from bot.blocks.kit import SECTION_LIMIT, context, md, section
 from bot.blocks.review import action_line
 from bot.blocks.text import clip, count, escape
 from bot.ids import Act
@@ -22,10 +21,6 @@ from flows.templates import GAP_LABELS
 from storage.models import Action, Review
 
 SHOWN_ACTIONS = 10
-
-
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text)
 
 
 def _one_line(text: str, limit: int) -> str:
@@ -55,11 +50,9 @@ def _said(past: Past, text: str | None, missing: str) -> str:
 def similar_message(review: Review, pasts: Sequence[Past]) -> tuple[str, list[Block]]:
     """Past reviews that look like this one, each with a "Same failure again" button."""
     blocks: list[Block] = [
-        SectionBlock(
-            text=_md(
-                "*🔁 This may have happened before.* Similar past reviews in this workspace. "
-                "If one is the same failure, the facilitator can say so."
-            )
+        section(
+            "*🔁 This may have happened before.* Similar past reviews in this workspace. "
+            "If one is the same failure, the facilitator can say so."
         )
     ]
     for past in pasts:
@@ -75,7 +68,7 @@ def similar_message(review: Review, pasts: Sequence[Past]) -> tuple[str, list[Bl
         ]
         blocks.append(
             SectionBlock(
-                text=_md(clip("\n".join(lines), 3000)),
+                text=md(clip("\n".join(lines), SECTION_LIMIT)),
                 accessory=ButtonElement(
                     text="Same failure again",
                     action_id=Act.SAME_FAILURE,
@@ -89,7 +82,7 @@ def similar_message(review: Review, pasts: Sequence[Past]) -> tuple[str, list[Bl
 def repeat_marked(user_id: str, past: Review) -> tuple[str, list[Block]]:
     """The thread's note that this review repeats an earlier one."""
     text = f"<@{user_id}> marked this review as the same failure as {_link(past)}."
-    return "Marked as a repeat", [ContextBlock(elements=[_md(clip("🔁 " + text, 3000))])]
+    return "Marked as a repeat", [context("🔁 " + text)]
 
 
 def escalation_message(
@@ -106,11 +99,9 @@ def escalation_message(
     )
     blocks: list[Block] = [
         HeaderBlock(text=clip(f"Repeated failure: {title}", 150)),
-        SectionBlock(
-            text=_md(
-                f"The same failure has now happened *{len(chain)} times in {window_days} days*. "
-                "The actions agreed after the earlier reviews did not prevent it."
-            )
+        section(
+            f"The same failure has now happened *{len(chain)} times in {window_days} days*. "
+            "The actions agreed after the earlier reviews did not prevent it."
         ),
     ]
     lines = []
@@ -124,18 +115,18 @@ def escalation_message(
             f"• {when} · {_link(review)} · <#{review.channel_id}> · {gap} · "
             f"facilitated by <@{review.facilitator_id}>"
         )
-    blocks.append(SectionBlock(text=_md(clip("*The reviews*\n" + "\n".join(lines), 3000))))
+    blocks.append(section("*The reviews*\n" + "\n".join(lines)))
     hidden = {r.id for r in chain if r.confidential and not show_confidential}
     earlier = [a for a in actions if a.review_id != latest.id and a.review_id not in hidden]
     if earlier:
         shown = "\n".join(action_line(a) for a in earlier[:SHOWN_ACTIONS])
         more = len(earlier) - SHOWN_ACTIONS
         shown += f"\n…and {more} more" if more > 0 else ""
-        blocks += [DividerBlock(), SectionBlock(text=_md(clip(f"*Actions taken*\n{shown}", 3000)))]
+        blocks += [DividerBlock(), section(f"*Actions taken*\n{shown}")]
     elif not hidden:
-        blocks.append(SectionBlock(text=_md("*Actions taken:* none were agreed.")))
+        blocks.append(section("*Actions taken:* none were agreed."))
     if show_confidential or not latest.confidential:
-        blocks.append(ContextBlock(elements=[_md(f"Latest: {_link(latest)}")]))
+        blocks.append(context(f"Latest: {_link(latest)}"))
     return f"Repeated failure ({len(chain)} times in {window_days} days)", blocks
 
 
@@ -145,4 +136,4 @@ def escalated_note(chain_length: int, window_days: int, where: str) -> tuple[str
         f"🚨 This failure has now happened {chain_length} times in {window_days} days; "
         f"it was escalated to {where}."
     )
-    return "Escalated to the leads", [ContextBlock(elements=[_md(text)])]
+    return "Escalated to the leads", [context(text)]

@@ -9,15 +9,13 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     DividerBlock,
     HeaderBlock,
-    MarkdownTextObject,
     Option,
-    SectionBlock,
     StaticSelectElement,
 )
 
+from bot.blocks.kit import context, section
 from bot.blocks.text import clip, count, escape
 from bot.ids import Act
 from bot.ids import Block as BlockId
@@ -30,7 +28,6 @@ from flows.summary import Summary
 from flows.templates import GAP_LABELS, Question, QuestionKind, Template
 from storage.models import Action, ActionStatus, Answer, Review, Stage
 
-SECTION_LIMIT = 3000
 MET = {"yes": "criterion met", "partly": "criterion partly met", "no": "criterion not met"}
 STAGE_LABELS = {
     Stage.SETUP: "Waiting to start",
@@ -52,14 +49,6 @@ class ReviewView:
     answer_counts: dict[str, int]
     actions: Sequence[Action]
     perspectives: tuple[int, int] | None = None
-
-
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text)
-
-
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=_md(clip(text, SECTION_LIMIT)))
 
 
 def _button(text: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
@@ -108,18 +97,16 @@ def review_message(view: ReviewView) -> tuple[str, list[Block]]:
     people = [p for p in view.participant_ids if p != review.facilitator_id]
     blocks: list[Block] = [
         HeaderBlock(text=clip(f"After-action review: {review.title}", 150)),
-        _section(details),
+        section(details),
     ]
     if people:
-        blocks.append(ContextBlock(elements=[_md(clip("With " + _mentions(people), 3000))]))
+        blocks.append(context("With " + _mentions(people)))
     if review.source_permalink:
-        blocks.append(
-            ContextBlock(elements=[_md(f"<{review.source_permalink}|Started from this message>")])
-        )
+        blocks.append(context(f"<{review.source_permalink}|Started from this message>"))
     if view.actions:
         lines = "\n".join(action_line(a) for a in view.actions[:10])
         more = f"\n…and {len(view.actions) - 10} more" if len(view.actions) > 10 else ""
-        blocks.append(_section(f"*Actions*\n{lines}{more}"))
+        blocks.append(section(f"*Actions*\n{lines}{more}"))
     blocks.append(ActionsBlock(block_id=BlockId.CONTROLS, elements=_controls(review)))
     text = f"After-action review: {escape(review.title)}"
     return text, blocks
@@ -152,8 +139,8 @@ def question_message(
     number = template.index_of(question.key) + 1
     text = f"Question {number} of {len(template.questions)}: {question.prompt}"
     blocks: list[Block] = [
-        _section(f"*{number}/{len(template.questions)} · {escape(question.prompt)}*"),
-        ContextBlock(elements=[_md(clip(escape(question.help) + reply_hint(question), 3000))]),
+        section(f"*{number}/{len(template.questions)} · {escape(question.prompt)}*"),
+        context(escape(question.help) + reply_hint(question)),
     ]
     value = f"{review.id}:{question.key}"
     elements: list = [_button("Answer", Act.ANSWER, value)]
@@ -198,7 +185,7 @@ def digest_message(
         if len(answers) > 15:
             body += f"\n…and {len(answers) - 15} more"
     text = f"Recap: {question.prompt}"
-    return text, [_section(f"*Recap · {escape(question.prompt)}*\n{body}")]
+    return text, [section(f"*Recap · {escape(question.prompt)}*\n{body}")]
 
 
 def perspectives_digest(
@@ -206,7 +193,7 @@ def perspectives_digest(
 ) -> tuple[str, list[Block]]:
     """The private answers, posted when the discussion starts."""
     how = "with names" if attributed else "anonymously"
-    blocks: list[Block] = [_section(f"*What people said privately* ({how})")]
+    blocks: list[Block] = [section(f"*What people said privately* ({how})")]
     for question, entries in digest[:45]:
         if not entries:
             lines = "_No private answers._"
@@ -215,7 +202,7 @@ def perspectives_digest(
                 f"• {escape(clip(e.text, 280))}" + (f" (<@{e.author_id}>)" if e.author_id else "")
                 for e in entries
             )
-        blocks.append(_section(f"*{escape(question.prompt)}*\n{lines}"))
+        blocks.append(section(f"*{escape(question.prompt)}*\n{lines}"))
     return "What people said privately", blocks
 
 
@@ -223,13 +210,11 @@ def action_added(action: Action, specificity: Specificity) -> tuple[str, list[Bl
     """The thread's confirmation of a new action, with hints when it is vague."""
     kind = KINDS.get(action.kind, action.kind)
     blocks: list[Block] = [
-        _section(f"*New action* ({kind}, added by <@{action.created_by}>)\n{action_line(action)}")
+        section(f"*New action* ({kind}, added by <@{action.created_by}>)\n{action_line(action)}")
     ]
     if specificity.is_vague and specificity.hints:
         hints = "\n".join(f"• {escape(h)}" for h in specificity.hints)
-        blocks.append(
-            ContextBlock(elements=[_md(clip(f"💡 Could be more specific:\n{hints}", 3000))])
-        )
+        blocks.append(context(f"💡 Could be more specific:\n{hints}"))
     return f"New action: {escape(action.what)}", blocks
 
 
@@ -241,15 +226,13 @@ def summary_message(summary: Summary) -> tuple[str, list[Block]]:
         body = "\n".join(f"• {escape(a.text)}" for a in answers) or "_No answer._"
         if question.kind == QuestionKind.GAP_TYPE:
             body += f"\n*Gap type:* {summary.gap_label or 'not set'}"
-        blocks.append(_section(f"*{escape(question.prompt)}*\n{body}"))
+        blocks.append(section(f"*{escape(question.prompt)}*\n{body}"))
         if len(blocks) > 40:
             break
     actions = "\n".join(action_line(a) for a in summary.actions[:10]) or "_None._"
     label = "Practices to keep" if review.kind == "success" else "Corrective actions"
-    blocks += [DividerBlock(), _section(f"*{label}*\n{actions}")]
-    blocks.append(
-        ContextBlock(elements=[_md(f"Closed by the facilitator <@{review.facilitator_id}>")])
-    )
+    blocks += [DividerBlock(), section(f"*{label}*\n{actions}")]
+    blocks.append(context(f"Closed by the facilitator <@{review.facilitator_id}>"))
     blocks.append(ActionsBlock(elements=[_button("Share lesson", Act.SHARE, str(review.id))]))
     return f"Summary of the review: {escape(review.title)}", blocks
 
@@ -257,7 +240,7 @@ def summary_message(summary: Summary) -> tuple[str, list[Block]]:
 def list_message(reviews: Sequence[Review], templates: dict[str, Template]) -> list[Block]:
     """`/aar list`: the channel's open reviews with links."""
     if not reviews:
-        return [_section("No open reviews in this channel. Start one with `/aar`.")]
+        return [section("No open reviews in this channel. Start one with `/aar`.")]
     lines = []
     for review in reviews[:40]:
         name = templates[review.template].name if review.template in templates else review.template
@@ -265,14 +248,14 @@ def list_message(reviews: Sequence[Review], templates: dict[str, Template]) -> l
         link = f"<{review.permalink}|{title}>" if review.permalink else title
         stage = STAGE_LABELS.get(review.stage, review.stage)
         lines.append(f"• {link} · {escape(name)} · {stage} · <@{review.facilitator_id}>")
-    return [_section("*Open reviews in this channel*\n" + "\n".join(lines))]
+    return [section("*Open reviews in this channel*\n" + "\n".join(lines))]
 
 
 def perspective_dm(review: Review) -> tuple[str, list[Block]]:
     """The DM inviting a participant to answer privately first."""
     text = f"<@{review.facilitator_id}> asked for your perspective on “{escape(review.title)}”"
     blocks: list[Block] = [
-        _section(
+        section(
             f"{text}. Answer the questions on your own before the group discussion; "
             "that keeps the first voice in the room from setting everyone's view."
         ),
@@ -289,7 +272,7 @@ def modal_answer(recorded: Recorded) -> tuple[str, list[Block]]:
     """A longer answer from the Answer modal, shown in the thread for everyone."""
     answer, question = recorded.answer, recorded.question
     text = f"<@{answer.author_id}> answered “{escape(question.prompt)}”"
-    return text, [_section(f"{text}:\n{escape(answer.text)}")]
+    return text, [section(f"{text}:\n{escape(answer.text)}")]
 
 
 def coaching_note(finding: BlameFinding) -> str:
@@ -303,4 +286,4 @@ def coaching_note(finding: BlameFinding) -> str:
 
 def note(text: str) -> list[Block]:
     """A small context line in the thread (gap type set, reopened, …)."""
-    return [ContextBlock(elements=[_md(clip(text, 3000))])]
+    return [context(text)]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import Block
 
+from bot.blocks.kit import context, section
 from bot.blocks.text import clip, escape
 from bot.ids import COMMAND
 from storage.search import SearchHit
@@ -18,7 +19,7 @@ QUERY_LIMIT = 80
 def search_usage() -> tuple[str, list[Block]]:
     """What to type when `/aar search` came without words."""
     text = f"Type some words after `{COMMAND} search`, e.g. `{COMMAND} search database failover`."
-    return text, [_section(text)]
+    return text, [section(text)]
 
 
 def search_results(query: str, hits: Sequence[SearchHit]) -> tuple[str, list[Block]]:
@@ -26,9 +27,9 @@ def search_results(query: str, hits: Sequence[SearchHit]) -> tuple[str, list[Blo
     shown = escape(clip(" ".join(query.split()), QUERY_LIMIT))
     if not hits:
         text = f"No past reviews match “{shown}”."
-        return text, [_section(text + " Try fewer or different words.")]
+        return text, [section(text + " Try fewer or different words.")]
     text = f"Past reviews matching “{shown}”"
-    blocks: list[Block] = [_section(f"*{text}*")]
+    blocks: list[Block] = [section(f"*{text}*")]
     for hit in hits:
         title = escape(clip(hit.title, TITLE_LIMIT))
         link = f"<{hit.permalink}|{title}>" if hit.permalink else title
@@ -37,16 +38,6 @@ def search_results(query: str, hits: Sequence[SearchHit]) -> tuple[str, list[Blo
             if hit.lesson
             else "\n_No lesson recorded yet._"
         )
-        blocks.append(_section(f"*{link}*{lesson}"))
-        blocks.append(
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(text=f"{hit.created.isoformat()} · <#{hit.channel_id}>")
-                ]
-            )
-        )
+        blocks.append(section(f"*{link}*{lesson}"))
+        blocks.append(context(f"{hit.created.isoformat()} · <#{hit.channel_id}>"))
     return text, blocks
-
-
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=text))

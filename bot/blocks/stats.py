@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import Block, SectionBlock
 
+from bot.blocks.kit import context, md, section
 from bot.blocks.text import clip, count, escape
 from bot.ids import COMMAND
 from flows.stats import DEFAULT_DAYS, MAX_DAYS, Figures, Share
@@ -15,21 +16,13 @@ FIELD_LIMIT = 2000
 NOT_CLASSIFIED = "Not classified"
 
 
-def _md(text: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=text)
-
-
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[_md(text)])
-
-
 def stats_usage() -> tuple[str, list[Block]]:
     """The usage line for a `days` that is not a whole number of days in range."""
     text = (
         f"Usage: `{COMMAND} stats [days]`, where days is a whole number from 1 to {MAX_DAYS} "
         f"(default {DEFAULT_DAYS}), e.g. `{COMMAND} stats 30`."
     )
-    return text, [SectionBlock(text=_md(text))]
+    return text, [section(text)]
 
 
 def _share(share: Share) -> str:
@@ -68,7 +61,7 @@ def figures_blocks(
     """One scope's figures: a title line and a section of fields (2 blocks), or a note."""
     heading = f"*{title}* · last {count(days, 'day')}"
     if not figures.reviews:
-        return [SectionBlock(text=_md(f"{heading}\nNo reviews started in that time."))]
+        return [section(f"{heading}\nNo reviews started in that time.")]
     specificity = (
         "–" if figures.mean_specificity is None else f"{figures.mean_specificity:.1f} of 4"
     )
@@ -83,8 +76,8 @@ def figures_blocks(
         f"*Average action specificity*\n{specificity}",
     ]
     return [
-        SectionBlock(text=_md(heading)),
-        SectionBlock(fields=[_md(clip(f, FIELD_LIMIT)) for f in fields]),
+        section(heading),
+        SectionBlock(fields=[md(clip(f, FIELD_LIMIT)) for f in fields]),
     ]
 
 
@@ -121,7 +114,7 @@ def stats_message(
         )
     blocks += [
         *figures_blocks("Whole workspace", workspace, days=days, template_names=template_names),
-        _context(
+        context(
             confidential_note(is_lead=is_lead, shown=workspace.confidential)
             + " Dropped actions are left out of the done-by-date share; dates are read in "
             "each owner's time zone."
