@@ -5,13 +5,12 @@ never lost. It stays a draft (no message in Slack yet) while the app is not in i
 channel, or when Slack kept failing the post beyond the client's own retries. A draft is
 posted by the first of: its own request, the app being invited (member_joined_channel), or
 the `post-waiting-reviews` job, which retries drafts a few minutes old for a week. One claim
-per draft (a row lock, and a note in this process for SQLite) means only one of them posts it.
+per draft (a row lock; on SQLite the write lock) means only one of them posts it.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
 
 from slack_sdk import WebClient
@@ -36,33 +35,22 @@ RETRY_EVERY_SECONDS = 120
 # Slack failing: its error answers after the client's retries, or no answer at all.
 SLACK_FAILED = (SlackClientError, OSError)
 
-# Drafts being posted by this process (the row lock covers other replicas; SQLite has none).
-_guard = threading.Lock()
-_posting: set[int] = set()
-
 
 def post_draft(client: WebClient, session: Session, deps: Deps, review_id: int) -> bool:
     """Post a draft review unless it is posted already; True if this call posted it.
 
     If Slack fails before the review message is in the channel, it stays a draft.
     """
-    with _guard:
-        if review_id in _posting:
-            return False  # another thread of this process is posting it right now
-        _posting.add(review_id)
+    session.commit()  # the claim must start a fresh transaction (see storage.db.claim_for_write)
+    review = store.claim_draft(session=session, review_id=review_id)
+    if review is None:
+        return False
     try:
-        review = store.claim_draft(session=session, review_id=review_id)
-        if review is None:
-            return False
-        try:
-            posting.post_review(client, session, deps, review)
-        except BaseException:
-            session.rollback()  # a failed post leaves the draft exactly as it was
-            raise
-        return True
-    finally:
-        with _guard:
-            _posting.discard(review_id)
+        posting.post_review(client, session, deps, review)
+    except BaseException:
+        session.rollback()  # a failed post leaves the draft exactly as it was
+        raise
+    return True
 
 
 def start_or_wait(

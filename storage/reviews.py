@@ -123,8 +123,11 @@ def drafts_to_retry(
 def claim_draft(*, session: Session, review_id: int) -> Review | None:
     """The review if it is still a draft, its row locked until commit; else None.
 
-    On PostgreSQL a draft another replica is posting right now is skipped, not waited for.
+    On PostgreSQL a draft another replica is posting right now is skipped, not waited for;
+    on SQLite the claim takes the database's write lock, so a second poster waits and then
+    finds it posted.
     """
+    claim_for_write(session, "reviews")
     return session.exec(
         select(Review)
         .where(

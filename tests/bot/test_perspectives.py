@@ -138,3 +138,21 @@ def test_a_review_in_a_private_channel_waits_for_the_invitation(
     assert len(standin.calls_to("chat.postMessage")) == len(
         [m for m in standin.messages("G0SECRET") if m.get("user") == BOT_USER_ID]
     )
+
+
+def test_one_draft_slack_refuses_on_invite_does_not_hold_back_the_others(
+    bot: Bot, session: Session, standin: SlackStandIn
+) -> None:
+    for title in ("First secret slip", "Second secret slip"):
+        bot.command(title, channel="G0SECRET")
+        bot.submit(bot.last_view(), r.start_values(title=title, what="It slipped"))
+    with standin.state.lock:
+        standin.state.channels["G0SECRET"].members.add(BOT_USER_ID)
+    # Slack refuses the first review message outright; the second must still go out.
+    standin.fail_next("chat.postMessage", status=200, error="fatal_error")
+    joined = {"type": "member_joined_channel", "user": BOT_USER_ID, "channel": "G0SECRET"}
+    assert bot.event(joined).status == 200
+    session.rollback()
+    stages = {r.title: r.stage for r in session.exec(select(Review))}
+    assert stages == {"First secret slip": "setup", "Second secret slip": "discussion"}
+    assert "Second secret slip" in _texts(standin.messages("G0SECRET")[:1])

@@ -11,7 +11,7 @@ from bot.ids import Act, Block, Shortcut
 from bot.standin import SlackStandIn
 from bot.standin import payloads as p
 from bot.standin.driver import Bot
-from storage.models import Answer, Review
+from storage.models import Answer, ProcessedEvent, Review
 from tests.bot import reviewing as r
 
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
@@ -256,3 +256,18 @@ def test_a_blaming_reply_is_stored_and_its_author_coached_privately(
     assert [c.args["user"] for c in notes] == ["U0CAROL"]
     assert notes[0].args["channel"] == "C0GENERAL"
     assert standin.ephemerals("U0BOB") == []
+
+
+def test_channel_chatter_outside_review_threads_is_not_recorded(bot: Bot, session: Session) -> None:
+    root = r.start(bot)
+    chatter = p.message_event(channel="C0GENERAL", user="U0BOB", text="lunch?", ts="1799.000001")
+    bot.event(chatter, event_id="EvCHATTER1")
+    bot.reply(
+        "The deploy went out at 16:00", user="U0BOB", channel="C0GENERAL", thread_ts=root["ts"]
+    )
+    session.rollback()
+    # Only the thread reply was claimed and stored; a plain channel message wrote nothing.
+    claimed = session.exec(select(ProcessedEvent.event_id)).all()
+    assert "EvCHATTER1" not in claimed
+    assert len(claimed) == 1
+    assert [a.text for a in session.exec(select(Answer))][-1] == "The deploy went out at 16:00"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from sqlmodel import Session
@@ -11,6 +13,8 @@ from bot.deps import Deps
 from bot.listeners.session import after_ack
 from storage import reviews as store
 from storage.events import claim_event
+
+log = logging.getLogger("aarbot.drafts")
 
 
 @after_ack
@@ -34,4 +38,8 @@ def on_member_joined(
         session=session, team_id=context.team_id or "", channel_id=event["channel"]
     )
     for review_id in [review.id for review in waiting]:
-        drafts.post_draft(client, session, deps, review_id)
+        try:
+            drafts.post_draft(client, session, deps, review_id)
+        except drafts.SLACK_FAILED as err:
+            # The others still go; this one stays a draft for the retry job.
+            log.warning("draft review %s not posted on invite: %s", review_id, err)

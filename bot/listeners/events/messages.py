@@ -30,17 +30,33 @@ def on_message(
     deps: Deps,
 ) -> None:
     """A message in a channel: record, update or remove an answer if it is in a review thread."""
-    if body.get("event_id") and not claim_event(
-        session=session, event_id=body["event_id"], team_id=context.team_id or ""
+    subtype = event.get("subtype")
+    handle = _HANDLERS.get(subtype)
+    if handle is None:
+        return
+    message = _message_of(event)
+    if subtype != "message_deleted" and not _is_from_a_person(message):
+        return
+    review = _thread_review(session, event["channel"], message)
+    # Only a message in a review's thread is claimed (a write): the rest of the channel's
+    # chatter, the bot's own posts included, costs one read.
+    if review is None or (
+        body.get("event_id")
+        and not claim_event(
+            session=session, event_id=body["event_id"], team_id=context.team_id or ""
+        )
     ):
         return
-    subtype = event.get("subtype")
-    if subtype == "message_changed":
-        _changed(event, client, session, deps)
-    elif subtype == "message_deleted":
-        _deleted(event, client, session, deps)
-    elif subtype in (None, "thread_broadcast", "file_share"):
-        _replied(event, client, session, deps)
+    handle(message, review, client, session, deps)
+
+
+def _message_of(event: dict) -> dict:
+    """The message an event is about: itself, the edited one, or the deleted one."""
+    if event.get("subtype") == "message_changed":
+        return event.get("message") or {}
+    if event.get("subtype") == "message_deleted":
+        return {**(event.get("previous_message") or {}), "ts": event["deleted_ts"]}
+    return event
 
 
 def _thread_review(session: Session, channel: str, message: dict) -> Review | None:
@@ -50,49 +66,51 @@ def _thread_review(session: Session, channel: str, message: dict) -> Review | No
     return store.get_review_by_thread(session=session, channel_id=channel, thread_ts=thread_ts)
 
 
-def _replied(event: dict, client: WebClient, session: Session, deps: Deps) -> None:
-    if not _is_from_a_person(event):
-        return
-    review = _thread_review(session, event["channel"], event)
-    if review is None:
-        return
+def _replied(
+    message: dict, review: Review, client: WebClient, session: Session, deps: Deps
+) -> None:
     recorded = rules.record_reply(
         session=session,
         review=review,
         template=deps.template(review.template),
-        author_id=event["user"],
-        text=event.get("text") or "",
-        message_ts=event["ts"],
+        author_id=message["user"],
+        text=message.get("text") or "",
+        message_ts=message["ts"],
     )
     if recorded is None:
         return
     session.commit()  # the answer is kept even if the Slack calls below fail
     if recorded.blame:
-        posting.tell(client, review, event["user"], coaching_note(recorded.blame))
+        posting.tell(client, review, message["user"], coaching_note(recorded.blame))
     posting.refresh(client, session, deps, review)
     repeats.suggest_similar(client, session, deps, review)
 
 
-def _changed(event: dict, client: WebClient, session: Session, deps: Deps) -> None:
-    message = event.get("message") or {}
-    if not _is_from_a_person(message):
-        return
-    review = _thread_review(session, event["channel"], message)
-    if review is None:
-        return
+def _changed(
+    message: dict, review: Review, client: WebClient, session: Session, deps: Deps
+) -> None:
     edited = rules.edit_reply(
         session=session, review=review, message_ts=message["ts"], text=message.get("text") or ""
     )
+    if edited is None:
+        return
     session.commit()
-    if edited and edited[1]:
+    if edited[1]:
         posting.tell(client, review, message["user"], coaching_note(edited[1]))
 
 
-def _deleted(event: dict, client: WebClient, session: Session, deps: Deps) -> None:
-    previous = event.get("previous_message") or {}
-    review = _thread_review(session, event["channel"], {**previous, "ts": event["deleted_ts"]})
-    if review is None:
-        return
-    if rules.delete_reply(session=session, review=review, message_ts=event["deleted_ts"]):
+def _deleted(
+    message: dict, review: Review, client: WebClient, session: Session, deps: Deps
+) -> None:
+    if rules.delete_reply(session=session, review=review, message_ts=message["ts"]):
         session.commit()
         posting.refresh(client, session, deps, review)
+
+
+_HANDLERS = {
+    None: _replied,
+    "thread_broadcast": _replied,
+    "file_share": _replied,
+    "message_changed": _changed,
+    "message_deleted": _deleted,
+}
