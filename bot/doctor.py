@@ -15,23 +15,9 @@ from typing import Any, TextIO
 
 from dotenv import dotenv_values
 
+from bot.scopes import INSTALL_PATH, REQUIRED_SCOPES
 from bot.settings import Settings, SettingsError, load_settings
 
-# The bot scopes manifest.yml declares (an installed package has no manifest.yml to read);
-# tests/bot/test_doctor.py keeps the two in step.
-REQUIRED_SCOPES = frozenset(
-    {
-        "channels:history",
-        "channels:join",
-        "channels:read",
-        "chat:write",
-        "commands",
-        "groups:history",
-        "groups:read",
-        "im:write",
-        "users:read",
-    }
-)
 _COPY_FROM_SLACK = (
     "copy the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page "
     "into SLACK_BOT_TOKEN"
@@ -193,7 +179,7 @@ def _token(context: _Context) -> list[Finding]:
 
 def _installations(context: _Context) -> list[Finding]:
     """Multi-workspace: every installed workspace's bot token answers auth.test."""
-    from bot.install import INSTALL_PATH, installation_store, installed_teams, latest_bot_token
+    from bot.install import installation_store, installed_teams, latest_bot_token
     from storage.db import make_engine
 
     settings = context.settings
@@ -266,7 +252,7 @@ def _scopes(context: _Context) -> list[Finding]:
         if not context.installs:
             return [Finding("scopes", "cannot check until a workspace is installed")]
         return [
-            _granted(i.auth, f"scopes in {i.team}", reinstall="reinstall from /slack/install")
+            _granted(i.auth, f"scopes in {i.team}", reinstall=f"reinstall from {INSTALL_PATH}")
             for i in context.installs
         ]
     if context.auth is None:

@@ -21,13 +21,11 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, desc, func, select
 
-from bot.doctor import REQUIRED_SCOPES
+from bot.scopes import INSTALL_PATH, REDIRECT_PATH, REQUIRED_SCOPES
 from bot.settings import Settings
 
 log = logging.getLogger("aarbot.install")
 
-INSTALL_PATH = "/slack/install"
-REDIRECT_PATH = "/slack/oauth_redirect"
 # How long the link on the install page stays good; Slack's own default is the same.
 STATE_SECONDS = 600
 # What someone sees who uses aarbot in a workspace with no (or a revoked) installation.

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from bot.scopes import INSTALL_PATH, REDIRECT_PATH
 from flows.nudges import NudgePolicy
 
 DEFAULT_DATABASE_URL = "sqlite:///aarbot.db"
@@ -89,7 +90,7 @@ class Settings:
             raise SettingsError(
                 "SLACK_APP_TOKEN",
                 "is set, but a multi-workspace install (SLACK_CLIENT_ID) needs HTTP mode for "
-                "/slack/install and /slack/oauth_redirect: unset it or run with --http",
+                f"{INSTALL_PATH} and {REDIRECT_PATH}: unset it or run with --http",
             )
         if not self.slack_bot_token and not self.oauth:
             raise SettingsError(
@@ -140,7 +141,7 @@ def _parse(env: Mapping[str, str]) -> Settings:
     if redirect_uri and not _is_http_url(redirect_uri):
         raise SettingsError(
             "SLACK_REDIRECT_URI",
-            "must be the full URL like https://aarbot.example.com/slack/oauth_redirect",
+            f"must be the full URL like https://aarbot.example.com{REDIRECT_PATH}",
         )
     templates_dir = text("AARBOT_TEMPLATES_DIR")
     default_tz = text("AARBOT_DEFAULT_TZ", "UTC")

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bot.cli import main
-from bot.doctor import REQUIRED_SCOPES
+from bot.scopes import REQUIRED_SCOPES
 from bot.standin import SlackStandIn
 from storage.db import downgrade, make_engine, upgrade
 from tests.bot.test_run import _clean_env
