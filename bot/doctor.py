@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from dotenv import dotenv_values
 
+from bot.cli_support import missing_sqlite_file
 from bot.scopes import INSTALL_PATH, REQUIRED_SCOPES
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -131,7 +132,7 @@ def _database(context: _Context) -> list[Finding]:
     engine = make_engine(context.settings.database_url)
     try:
         where = engine.url.render_as_string()
-        if _missing_sqlite_file(engine):
+        if missing_sqlite_file(engine):
             # Connecting would create an empty file; a check must not leave one behind.
             return [Finding("database", f"no database yet at {where}; run aarbot db upgrade")]
         problem = ping(engine)
@@ -188,7 +189,7 @@ def _installations(context: _Context) -> list[Finding]:
             return [Finding("installations", f"fix {name} first")]
     engine = make_engine(settings.database_url)
     try:
-        if _missing_sqlite_file(engine):
+        if missing_sqlite_file(engine):
             return [Finding("installations", "no database yet; run aarbot db upgrade")]
         try:
             store = installation_store(settings, engine)
@@ -326,14 +327,6 @@ def _lessons_channel_found(
             f"in {name})",
         )
     return Finding(f"lessons channel: {name} ({ref}), {bot_name} is a member")
-
-
-def _missing_sqlite_file(engine: Any) -> bool:
-    url = engine.url
-    path = url.database or ""
-    if url.get_backend_name() != "sqlite" or path in ("", ":memory:") or path.startswith("file:"):
-        return False
-    return not Path(path).exists()
 
 
 def _first_line(exc: BaseException) -> str:
