@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypeVar
 
 from sqlmodel import Session
 
@@ -20,7 +21,7 @@ from flows.templates import QuestionKind, Template
 from storage import lessons as lesson_store
 from storage import repeats as store
 from storage import reviews
-from storage.models import ActionStatus, Answer, AnswerSource, Review
+from storage.models import Action, ActionStatus, Answer, AnswerSource, Review
 from storage.search import STOPWORDS, words
 
 SHOWN = 3
@@ -38,6 +39,7 @@ _GENERIC = STOPWORDS | frozenset(
     )
 )
 _SUFFIXES = ("ing", "ed", "es", "s")
+_T = TypeVar("_T", Answer, Action)
 
 
 class RepeatError(ReviewError):
@@ -98,8 +100,10 @@ def _root_cause_key(template: Template) -> str | None:
 def what_happened(*, session: Session, review: Review, template: Template) -> str:
     """What the review says happened so far ("" until someone has said)."""
     question = what_happened_question(template)
-    answers = reviews.answers(session=session, review_id=review.id)
-    return _public(answers, question.key if question else None).strip()
+    if question is None:
+        return ""
+    answers = reviews.answers(session=session, review_id=review.id, question_key=question.key)
+    return _public(answers, question.key).strip()
 
 
 def find_similar(
@@ -110,38 +114,49 @@ def find_similar(
     pool = store.candidates(
         session=session, review=review, terms=words(f"{review.title} {happened}")
     )
-    scored: list[tuple[float, Review, Sequence[Answer], Template]] = []
+    said = _by_review(reviews.answers_of(session=session, review_ids=[p.id for p in pool]))
+    scored: list[tuple[float, Review, str]] = []
     for past in pool:
         template = template_of(past.template)
-        answers = reviews.answers(session=session, review_id=past.id)
+        answers = said.get(past.id, [])
         question = what_happened_question(template)
+        root_cause = _public(answers, _root_cause_key(template))
         theirs = f"{past.title} {_public(answers, question.key if question else None)}"
-        theirs += " " + _public(answers, _root_cause_key(template))
-        score = similarity(mine, terms(theirs))
+        score = similarity(mine, terms(f"{theirs} {root_cause}"))
         if score >= MIN_SIMILARITY:
-            scored.append((score, past, answers, template))
+            scored.append((score, past, root_cause))
     scored.sort(key=lambda s: (-s[0], -(s[1].id or 0)))
-    return [_past(session, *entry) for entry in scored[:SHOWN]]
+    return _pasts(session, scored[:SHOWN])
 
 
-def _past(
-    session: Session, score: float, review: Review, answers: Sequence[Answer], template: Template
-) -> Past:
-    actions = reviews.actions(session=session, review_id=review.id)
-    if review.confidential:
-        root_cause = lesson = None
-    else:
-        lesson = lesson_store.lessons_of(session=session, review_ids=[review.id]).get(review.id)
-        root_cause = _public(answers, _root_cause_key(template)) or None
-    return Past(
-        review=review,
-        score=score,
-        root_cause=root_cause,
-        lesson=lesson,
-        actions_done=sum(1 for a in actions if a.status == ActionStatus.DONE),
-        actions_total=len(actions),
-        confidential=review.confidential,
-    )
+def _by_review(rows: Sequence[_T]) -> dict[int, list[_T]]:
+    grouped: dict[int, list[_T]] = {}
+    for row in rows:
+        grouped.setdefault(row.review_id, []).append(row)
+    return grouped
+
+
+def _pasts(session: Session, shown: Sequence[tuple[float, Review, str]]) -> list[Past]:
+    ids = [review.id for _, review, _ in shown if review.id is not None]
+    actions = _by_review(store.actions_of(session=session, review_ids=ids))
+    # A confidential review's lesson and root cause are not shown, so not even read.
+    open_ids = [review.id for _, review, _ in shown if not review.confidential]
+    lessons = lesson_store.lessons_of(session=session, review_ids=open_ids)
+    pasts = []
+    for score, review, root_cause in shown:
+        done = actions.get(review.id, [])
+        pasts.append(
+            Past(
+                review=review,
+                score=score,
+                root_cause=None if review.confidential else root_cause or None,
+                lesson=lessons.get(review.id),
+                actions_done=sum(1 for a in done if a.status == ActionStatus.DONE),
+                actions_total=len(done),
+                confidential=review.confidential,
+            )
+        )
+    return pasts
 
 
 def mark_repeat(
@@ -164,6 +179,7 @@ def chain(*, session: Session, review: Review, window_days: int) -> list[Review]
     found, seen = [review], {review.id}
     start = review.created_at - timedelta(days=window_days)
     current = review
+    # One read per link: a link is a repeat someone marked in the window, so chains are short.
     while current.repeat_of_id and current.repeat_of_id not in seen:
         earlier = reviews.get_review(session=session, review_id=current.repeat_of_id)
         if earlier is None or earlier.created_at < start:

@@ -277,3 +277,15 @@ def add_action(
     session.add(action)
     session.flush()
     return action
+
+
+def answers_of(*, session: Session, review_ids: Iterable[int]) -> Sequence[Answer]:
+    """The answers of these reviews, by review, each review's in the order they were given."""
+    ids = set(review_ids)
+    if not ids:
+        return []
+    return session.exec(
+        select(Answer)
+        .where(col(Answer.review_id).in_(ids))
+        .order_by(col(Answer.review_id), col(Answer.created_at), col(Answer.id))
+    ).all()

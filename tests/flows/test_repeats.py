@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import event
 from sqlmodel import Session
 
-from flows.repeats import MIN_SIMILARITY, Past, find_similar, similarity, terms
+from flows.repeats import MIN_SIMILARITY, SHOWN, Past, find_similar, similarity, terms
 from flows.templates import builtin_templates
 from storage import reviews as store
 from storage.lessons import save_lesson
@@ -143,3 +144,31 @@ def test_the_lesson_shown_is_the_newest_shared_after_a_re_share(session: Session
     )
     [found] = _similar(session, _new(session))
     assert found.lesson == "Again"
+
+
+def _statements(session: Session, run) -> int:
+    counted: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        counted.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(counted)
+
+
+def test_finding_similar_reviews_reads_the_same_few_times_however_many_match(
+    session: Session,
+) -> None:
+    _past(session, "Checkout outage after Friday deploy", HAPPENED)
+    new = _new(session)
+    one = _statements(session, lambda: _similar(session, new))
+    for n in range(8):
+        _past(session, f"Checkout outage after Friday deploy {n}", HAPPENED)
+    many = _new(session)
+    assert len(_similar(session, many)) == SHOWN
+    assert _statements(session, lambda: _similar(session, many)) == one
