@@ -12,15 +12,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from bot import cli_nudges
-from bot.cli_support import (
-    EXIT_FAILURE,
-    EXIT_USAGE,
-    NO_TABLES,
-    engine_for,
-    fail,
-    missing_sqlite_file,
-    ready_engine,
-)
+from bot.cli_support import EXIT_FAILURE, EXIT_USAGE, engine_for, fail, ready_engine
 from bot.settings import Settings, SettingsError, load_settings
 
 
@@ -179,26 +171,13 @@ def _db_current(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.db import current_revision, head_revision, ping, session_scope
+    from storage.db import session_scope
     from storage.export import export_reviews
 
-    engine = engine_for(settings)
+    engine, code = ready_engine(settings)
+    if engine is None:
+        return code
     try:
-        # Connecting to SQLite creates the file; an export must not leave an empty database behind.
-        if missing_sqlite_file(engine):
-            return fail(NO_TABLES, EXIT_USAGE)
-        unreachable = ping(engine)
-        if unreachable:
-            return fail(f"cannot reach the database: {unreachable}", EXIT_FAILURE)
-        current, head = current_revision(engine), head_revision()
-        if current is None:
-            return fail(NO_TABLES, EXIT_USAGE)
-        if current != head:
-            return fail(
-                f"the database is at revision {current}, not {head} as this aarbot expects; "
-                "run aarbot db upgrade",
-                EXIT_USAGE,
-            )
         since = datetime.combine(args.since, time.min, tzinfo=UTC) if args.since else None
         with session_scope(engine) as session:
             document = export_reviews(session=session, review_id=args.review, since=since)

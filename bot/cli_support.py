@@ -23,20 +23,33 @@ def engine_for(settings: Settings) -> Engine:
 
 def ready_engine(settings: Settings) -> tuple[Engine | None, int]:
     """The engine of a migrated, reachable database, or an exit code after saying why not."""
+    engine = engine_for(settings)
+    code = _not_ready(engine)
+    if code:
+        engine.dispose()
+        return None, code
+    return engine, 0
+
+
+def _not_ready(engine: Engine) -> int:
     from storage.db import current_revision, head_revision, ping
 
-    engine = engine_for(settings)
+    # Connecting to SQLite creates the file; a command must not leave an empty database behind.
     if missing_sqlite_file(engine):
-        return None, fail(NO_TABLES, EXIT_USAGE)
+        return fail(NO_TABLES, EXIT_USAGE)
     unreachable = ping(engine)
     if unreachable:
-        return None, fail(f"cannot reach the database: {unreachable}", EXIT_FAILURE)
+        return fail(f"cannot reach the database: {unreachable}", EXIT_FAILURE)
     current, head = current_revision(engine), head_revision()
     if current is None:
-        return None, fail(NO_TABLES, EXIT_USAGE)
+        return fail(NO_TABLES, EXIT_USAGE)
     if current != head:
-        return None, fail(f"the database is at {current}, not {head}; run aarbot db upgrade", 2)
-    return engine, 0
+        return fail(
+            f"the database is at revision {current}, not {head} as this aarbot expects; "
+            "run aarbot db upgrade",
+            EXIT_USAGE,
+        )
+    return 0
 
 
 def missing_sqlite_file(engine: Engine) -> bool:
