@@ -46,7 +46,7 @@ def nudges_run_once(args: argparse.Namespace, settings: Settings) -> int:
     if engine is None:
         return code
     try:
-        deps = Deps(settings=settings, engine=engine)
+        deps = Deps.from_settings(settings, engine)
         now = args.now or deps.clock()
         # Each nudge goes out with its team's token (the one bot token, or the installed one).
         clients = team_clients(settings, engine)
