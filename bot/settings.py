@@ -143,6 +143,13 @@ def _parse(env: Mapping[str, str]) -> Settings:
             "SLACK_REDIRECT_URI",
             f"must be the full URL like https://aarbot.example.com{REDIRECT_PATH}",
         )
+    if redirect_uri and not urlsplit(redirect_uri).path.endswith(REDIRECT_PATH):
+        # Slack would send the browser to a path nothing answers (a proxy may add a prefix).
+        raise SettingsError(
+            "SLACK_REDIRECT_URI",
+            f"must end in {REDIRECT_PATH}, where aarbot takes Slack's redirect back, like "
+            f"https://aarbot.example.com{REDIRECT_PATH}",
+        )
     templates_dir = text("AARBOT_TEMPLATES_DIR")
     default_tz = text("AARBOT_DEFAULT_TZ", "UTC")
     try:

@@ -57,6 +57,25 @@ def test_a_redirect_url_must_be_a_url() -> None:
         load_settings({"SLACK_REDIRECT_URI": "/slack/oauth_redirect"}, dotenv_path=NO_DOTENV)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://aarbot.example.com/slack/oauth/callback",
+        "https://aarbot.example.com/slack/oauth_redirect/",
+        "https://aarbot.example.com",
+    ],
+)
+def test_a_redirect_url_must_end_in_the_path_aarbot_serves(url: str) -> None:
+    with pytest.raises(SettingsError, match="SLACK_REDIRECT_URI must end in /slack/oauth_redirect"):
+        load_settings({"SLACK_REDIRECT_URI": url}, dotenv_path=NO_DOTENV)
+
+
+def test_a_redirect_url_behind_a_proxy_prefix_is_taken() -> None:
+    url = "https://example.com/aarbot/slack/oauth_redirect"
+    settings = load_settings({"SLACK_REDIRECT_URI": url}, dotenv_path=NO_DOTENV)
+    assert settings.slack_redirect_uri == url
+
+
 def test_single_workspace_mode_has_no_install_routes(bot: Bot) -> None:
     assert bot.request("GET", "/slack/install").status == 404
     assert bot.request("GET", "/slack/oauth_redirect", query="code=x&state=y").status == 404
