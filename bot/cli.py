@@ -118,8 +118,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from storage.db import upgrade
 
     http = args.http or not settings.socket_mode
-    settings.require_slack(socket_mode=not http)
     logs.configure(level=settings.log_level, fmt=settings.log_format)
+    settings.require_slack(socket_mode=not http)
     engine = engine_for(settings)
     upgrade(engine)
     deps = Deps.from_settings(settings, engine)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Mapping
@@ -19,6 +20,8 @@ DEFAULT_DATABASE_URL = "sqlite:///aarbot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+log = logging.getLogger("aarbot.settings")
 
 
 class SettingsError(Exception):
@@ -85,7 +88,10 @@ class Settings:
         )
 
     def require_slack(self, *, socket_mode: bool) -> None:
-        """Raise SettingsError unless the Slack credentials this mode needs are present."""
+        """Raise SettingsError unless the Slack credentials this mode needs are present.
+
+        Warn about a bot token that a multi-workspace install does not use.
+        """
         if self.oauth and socket_mode:
             raise SettingsError(
                 "SLACK_APP_TOKEN",
@@ -110,6 +116,13 @@ class Settings:
                 "SLACK_APP_TOKEN",
                 "is not set: Socket Mode needs an app-level token (xapp-…) with "
                 "connections:write, or run with --http",
+            )
+        if self.oauth and self.slack_bot_token:
+            # Not an error: a workspace moving to installs may still have it in its .env.
+            log.warning(
+                "SLACK_BOT_TOKEN is set but not used: a multi-workspace install (SLACK_CLIENT_ID) "
+                "uses each workspace's installed token; install from %s and unset it",
+                INSTALL_PATH,
             )
 
 

@@ -52,6 +52,27 @@ def test_with_both_no_bot_token_is_needed_but_http_mode_is() -> None:
     assert not load_settings({}, dotenv_path=NO_DOTENV).oauth
 
 
+def test_a_bot_token_beside_a_client_id_is_not_used_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    env = {
+        "SLACK_CLIENT_ID": "123.456",
+        "SLACK_CLIENT_SECRET": "s3cret",
+        "SLACK_SIGNING_SECRET": "x",
+        "SLACK_BOT_TOKEN": "xoxb-left-over",
+    }
+    settings = load_settings(env, dotenv_path=NO_DOTENV)
+    with caplog.at_level("WARNING", logger="aarbot.settings"):
+        settings.require_slack(socket_mode=False)
+    [warned] = caplog.messages
+    assert warned.startswith("SLACK_BOT_TOKEN is set but not used")
+    assert "/slack/install" in warned
+    caplog.clear()
+    del env["SLACK_BOT_TOKEN"]
+    load_settings(env, dotenv_path=NO_DOTENV).require_slack(socket_mode=False)
+    assert caplog.messages == []
+
+
 def test_a_redirect_url_must_be_a_url() -> None:
     with pytest.raises(SettingsError, match=r"^SLACK_REDIRECT_URI"):
         load_settings({"SLACK_REDIRECT_URI": "/slack/oauth_redirect"}, dotenv_path=NO_DOTENV)
