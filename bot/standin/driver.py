@@ -218,6 +218,7 @@ class Bot:
             values=values,
             private_metadata=view.get("private_metadata", ""),
             view_id=view.get("id"),
+            blocks=view.get("blocks"),  # Slack sends the submitted view's blocks too
         )
         response = self.post_signed(body)
         self.settle()

@@ -156,3 +156,26 @@ def test_one_draft_slack_refuses_on_invite_does_not_hold_back_the_others(
     stages = {r.title: r.stage for r in session.exec(select(Review))}
     assert stages == {"First secret slip": "setup", "Second secret slip": "discussion"}
     assert "Second secret slip" in _texts(standin.messages("G0SECRET")[:1])
+
+
+def test_a_perspective_for_a_deleted_review_is_answered_on_the_modals_own_field(
+    bot: Bot, session: Session, standin: SlackStandIn
+) -> None:
+    root = r.start(bot, participants=("U0BOB",), options=("perspectives",))
+    dm = standin.dm("U0BOB")[-1]
+    button = next(
+        e
+        for block in dm["blocks"]
+        for e in block.get("elements", [])
+        if e.get("action_id") == Act.GIVE_PERSPECTIVE
+    )
+    bot.click(Act.GIVE_PERSPECTIVE, value=button["value"], user="U0BOB", channel="D0BOB")
+    view = bot.last_view()
+    session.delete(session.get(Review, int(r.review_id(root))))
+    session.commit()
+    refused = bot.submit(view, {}, user="U0BOB")
+    first = next(b["block_id"] for b in view["blocks"] if b["type"] == "input")
+    assert refused.json() == {
+        "response_action": "errors",
+        "errors": {first: "That review no longer exists."},
+    }

@@ -30,7 +30,10 @@ def start_from_message(shortcut: dict, client: WebClient, context: BoltContext) 
         link = client.chat_getPermalink(channel=channel, message_ts=message["ts"])["permalink"]
     except SlackApiError:
         link = None  # a private channel the app is not in yet: no link until it is invited
-    note = f"From <@{message.get('user')}>'s message" + (f" · <{link}|open it>" if link else "")
+    author = message.get("user")
+    note = (f"From <@{author}>'s message" if author else "From a message") + (
+        f" · <{link}|open it>" if link else ""
+    )
     first_line = text.strip().splitlines()[0] if text.strip() else ""
     view = start_modal(
         templates=deps.templates.templates,

@@ -29,9 +29,13 @@ def submit_perspective(
     review = store.get_review(session=session, review_id=int(values.meta(view)["review"]))
     template = deps.template(review.template) if review else None
     questions = perspectives.questions(template) if template else []
-    first = f"q_{questions[0].key}" if questions else "q_"
+    # An error goes on the first question's field (Slack shows errors only on inputs).
+    first = f"q_{questions[0].key}" if questions else values.first_input(view)
     if review is None or template is None:
-        ack(response_action="errors", errors={first: "That review no longer exists."})
+        if first:
+            ack(response_action="errors", errors={first: "That review no longer exists."})
+        else:
+            ack()
         return
     texts = {q.key: values.text(view, f"q_{q.key}") for q in questions}
     try:

@@ -63,3 +63,10 @@ def meta(view: dict[str, Any]) -> dict[str, Any]:
         return json.loads(view.get("private_metadata") or "{}")
     except ValueError:
         return {}
+
+
+def first_input(view: dict[str, Any]) -> str | None:
+    """The block_id of the modal's first input, to hang an error on when nothing else fits."""
+    return next(
+        (b.get("block_id") for b in view.get("blocks") or [] if b.get("type") == "input"), None
+    )
