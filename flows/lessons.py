@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from flows.review import ReviewError, may_steer, what_happened_question
-from flows.templates import GAP_LABELS, QuestionKind, Template
+from flows.review import ReviewError, may_steer, public_answers, what_happened_question
+from flows.templates import GAP_LABELS, Template
 from storage import reviews as store
 from storage.lessons import LESSON_KEY
-from storage.models import Action, Answer, AnswerSource, Review, Stage
+from storage.models import Action, Answer, Review, Stage
 
 LESSON_LIMIT = 500
 MAX_CHANNELS = 5
@@ -43,13 +43,9 @@ def require_shareable(review: Review, user_id: str, leads: Sequence[str]) -> Non
         raise ShareError("Close the review first: a lesson is shared from a closed review.")
 
 
-def _public(answers: Sequence[Answer], key: str | None) -> list[Answer]:
-    return [a for a in answers if a.question_key == key and a.source != AnswerSource.PRIVATE]
-
-
 def draft_lesson(*, session: Session, review: Review) -> str:
     """The lesson the share modal starts with: the "what we learned" answers, within the limit."""
-    answers = _public(store.answers(session=session, review_id=review.id), LESSON_KEY)
+    answers = public_answers(store.answers(session=session, review_id=review.id), LESSON_KEY)
     return " ".join(" ".join(a.text.split()) for a in answers)[:LESSON_LIMIT]
 
 
@@ -86,12 +82,12 @@ def card(*, session: Session, review: Review, template: Template, lesson: str) -
         return Card(review, lesson, None, None, gap, actions)
     answers = store.answers(session=session, review_id=review.id)
     happened = what_happened_question(template)
-    cause = next((q for q in template.questions if q.kind == QuestionKind.GAP_TYPE), None)
+    cause = template.root_cause_question()
     return Card(
         review=review,
         lesson=lesson,
-        what_happened=_one_line(_public(answers, happened.key if happened else None), 200),
-        root_cause=_one_line(_public(answers, cause.key if cause else None), 300),
+        what_happened=_one_line(public_answers(answers, happened.key if happened else None), 200),
+        root_cause=_one_line(public_answers(answers, cause.key if cause else None), 300),
         gap_label=gap,
         actions=actions,
     )

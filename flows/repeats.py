@@ -16,12 +16,12 @@ from typing import TypeVar
 
 from sqlmodel import Session
 
-from flows.review import ReviewError, require_steer, what_happened_question
-from flows.templates import QuestionKind, Template
+from flows.review import ReviewError, public_answers, require_steer, what_happened_question
+from flows.templates import Question, Template
 from storage import lessons as lesson_store
 from storage import repeats as store
 from storage import reviews
-from storage.models import Action, ActionStatus, Answer, AnswerSource, Review
+from storage.models import Action, ActionStatus, Answer, Review
 from storage.search import STOPWORDS, words
 
 SHOWN = 3
@@ -87,14 +87,8 @@ def similarity(a: set[str], b: set[str]) -> float:
     return shared / math.sqrt(len(a) * len(b))
 
 
-def _public(answers: Sequence[Answer], key: str | None) -> str:
-    return " ".join(
-        a.text for a in answers if a.question_key == key and a.source != AnswerSource.PRIVATE
-    )
-
-
-def _root_cause_key(template: Template) -> str | None:
-    return next((q.key for q in template.questions if q.kind == QuestionKind.GAP_TYPE), None)
+def _public_text(answers: Sequence[Answer], question: Question | None) -> str:
+    return " ".join(a.text for a in public_answers(answers, question.key if question else None))
 
 
 def what_happened(*, session: Session, review: Review, template: Template) -> str:
@@ -103,7 +97,7 @@ def what_happened(*, session: Session, review: Review, template: Template) -> st
     if question is None:
         return ""
     answers = reviews.answers(session=session, review_id=review.id, question_key=question.key)
-    return _public(answers, question.key).strip()
+    return _public_text(answers, question).strip()
 
 
 def find_similar(
@@ -120,8 +114,8 @@ def find_similar(
         template = template_of(past.template)
         answers = said.get(past.id, [])
         question = what_happened_question(template)
-        root_cause = _public(answers, _root_cause_key(template))
-        theirs = f"{past.title} {_public(answers, question.key if question else None)}"
+        root_cause = _public_text(answers, template.root_cause_question())
+        theirs = f"{past.title} {_public_text(answers, question)}"
         score = similarity(mine, terms(f"{theirs} {root_cause}"))
         if score >= MIN_SIMILARITY:
             scored.append((score, past, root_cause))

@@ -115,6 +115,11 @@ def what_happened_question(template: Template) -> Question | None:
     )
 
 
+def public_answers(answers: Sequence[Answer], key: str | None) -> list[Answer]:
+    """The answers to question `key` given in the thread or a modal, not in private."""
+    return [a for a in answers if a.question_key == key and a.source != AnswerSource.PRIVATE]
+
+
 def begin(review: Review) -> None:
     """Leave setup: private perspectives first if chosen, else straight to the discussion."""
     if review.stage == Stage.SETUP:
@@ -271,12 +276,12 @@ def missing_for_close(
     """What still stops this review from closing, in words the facilitator can act on."""
     missing: list[str] = []
     answered = {a.question_key for a in answers}
-    for question in template.questions:
-        if question.kind == QuestionKind.GAP_TYPE:
-            if question.key not in answered:
-                missing.append(f"an answer to “{question.prompt}” (the root cause)")
-            if not review.gap_type:
-                missing.append("the gap type: skill, process, context or resources")
+    cause = template.root_cause_question()
+    if cause is not None:
+        if cause.key not in answered:
+            missing.append(f"an answer to “{cause.prompt}” (the root cause)")
+        if not review.gap_type:
+            missing.append("the gap type: skill, process, context or resources")
     has_actions = any(q.kind == QuestionKind.ACTIONS for q in template.questions)
     owned = [a for a in actions if a.owner_id and a.review_date]
     if has_actions and review.kind == "success":

@@ -70,6 +70,10 @@ class Template:
         """Return the question with this key, or None."""
         return next((q for q in self.questions if q.key == key), None)
 
+    def root_cause_question(self) -> Question | None:
+        """The question asking for the root cause and its gap type, or None."""
+        return next((q for q in self.questions if q.kind == QuestionKind.GAP_TYPE), None)
+
     def index_of(self, key: str) -> int:
         """Return the position of the question with this key; raise ValueError if absent."""
         for i, q in enumerate(self.questions):

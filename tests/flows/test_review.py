@@ -195,3 +195,21 @@ def test_a_new_action_gets_its_nudges_planned_in_the_owner_zone(session: Session
         ("overdue", datetime(2026, 12, 3, 14, 0, tzinfo=UTC), "pending"),
         ("escalation", datetime(2026, 12, 8, 14, 0, tzinfo=UTC), "pending"),
     ]
+
+
+def test_public_answers_leave_out_private_perspectives(session: Session) -> None:
+    r = _started(session, what_happened="Checkout broke at 16:00")
+    for text, source in (("I blame the vendor", "private"), ("The flag was on", "thread")):
+        store.add_answer(
+            session=session,
+            review_id=r.id,
+            question_key="actual",
+            author_id="U0BOB",
+            text=text,
+            source=source,
+        )
+    answers = store.answers(session=session, review_id=r.id)
+    shown = [a.text for a in review.public_answers(answers, "actual")]
+    assert shown == ["Checkout broke at 16:00", "The flag was on"]
+    assert review.public_answers(answers, "root_cause") == []
+    assert review.public_answers(answers, None) == []

@@ -104,6 +104,15 @@ def test_question_lookup_and_position():
         miss.index_of("nope")
 
 
+def test_the_root_cause_question_is_the_gap_type_one(tmp_path):
+    assert builtin_templates()["miss"].root_cause_question().key == "root_cause"
+    assert builtin_templates()["postmortem"].root_cause_question().key == "root_cause"
+    assert builtin_templates()["success"].root_cause_question() is None
+    write(tmp_path, "sales.yml", TEAM_SALES)
+    sales = load_templates(tmp_path).templates["lost_deal"]
+    assert sales.root_cause_question().prompt == "Why did the deal go elsewhere?"
+
+
 def test_every_gap_type_has_a_label():
     assert set(GAP_LABELS) == set(GapType)
     assert [g.value for g in GapType] == ["skill", "process", "context", "resources"]
