@@ -318,6 +318,12 @@ def option_value(value: str | None, text: str | None = None) -> dict[str, Any]:
     return {"type": "static_select", "selected_option": option}
 
 
+def radio_value(value: str | None, text: str | None = None) -> dict[str, Any]:
+    """A radio_buttons entry."""
+    option = None if value is None else _option(value, text)
+    return {"type": "radio_buttons", "selected_option": option}
+
+
 def checkboxes_value(values: list[str]) -> dict[str, Any]:
     """A checkboxes entry."""
     return {"type": "checkboxes", "selected_options": [_option(v) for v in values]}

@@ -120,3 +120,12 @@ def pick_user(
     response = bot.post_signed(body)
     bot.settle()
     return response
+
+
+def outcome_values(what: str, met: str | None = "yes", notes: str = "") -> dict[str, Any]:
+    """state.values of a filled-in Done (outcome) modal."""
+    return {
+        Block.OUTCOME: {Block.OUTCOME: p.text_value(what or None)},
+        Block.CRITERION_MET: {Block.CRITERION_MET: p.radio_value(met)},
+        Block.NOTES: {Block.NOTES: p.text_value(notes or None)},
+    }

@@ -7,8 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.ids import Act, Block
-from bot.standin import payloads as p
+from bot.ids import Act
 from bot.standin.driver import Bot
 from storage.models import Action
 from tests.bot import reviewing as r
@@ -61,11 +60,7 @@ def test_done_from_the_list_completes_the_action(bot: Bot, session: Session) -> 
         message_ts="1799999999.000001",
         ephemeral=True,
     )
-    outcome = {
-        Block.CRITERION_MET: {Block.CRITERION_MET: p.option_value("yes")},
-        Block.OUTCOME: {Block.OUTCOME: p.text_value("No incidents since")},
-        Block.NOTES: {Block.NOTES: p.text_value(None)},
-    }
+    outcome = r.outcome_values("No incidents since")
     assert bot.submit(bot.last_view(), outcome, user="U0BOB").status == 200
     session.rollback()
     assert session.get(Action, action.id).status == "done"

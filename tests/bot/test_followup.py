@@ -106,14 +106,7 @@ def _buttons(message: dict[str, Any]) -> set[str]:
 
 
 def _outcome_values(what: str, met: str | None, notes: str = "") -> dict[str, Any]:
-    option = None if met is None else {"value": met, "text": {"type": "plain_text", "text": met}}
-    return {
-        Block.OUTCOME: {Block.OUTCOME: p.text_value(what or None)},
-        Block.CRITERION_MET: {
-            Block.CRITERION_MET: {"type": "radio_buttons", "selected_option": option}
-        },
-        Block.NOTES: {Block.NOTES: p.text_value(notes or None)},
-    }
+    return r.outcome_values(what, met, notes)
 
 
 def _done(bot: Bot, dm: Nudged, met: str, *, user: str = "U0BOB", notes: str = ""):

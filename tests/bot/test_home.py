@@ -152,16 +152,7 @@ def test_recent_shared_lessons_are_shown_newest_first(app: Bot, session: Session
 
 
 def _outcome_values(met: str) -> dict[str, Any]:
-    return {
-        Block.OUTCOME: {Block.OUTCOME: p.text_value("The canary caught a bad build")},
-        Block.CRITERION_MET: {
-            Block.CRITERION_MET: {
-                "type": "radio_buttons",
-                "selected_option": {"value": met, "text": {"type": "plain_text", "text": met}},
-            }
-        },
-        Block.NOTES: {Block.NOTES: p.text_value(None)},
-    }
+    return r.outcome_values("The canary caught a bad build", met)
 
 
 def test_done_from_the_home_completes_the_action_and_republishes_the_home(

@@ -53,7 +53,7 @@ def test_no_match_and_no_words_get_a_helpful_answer(bot: Bot) -> None:
     assert "search database failover" in response.json()["text"]
 
 
-def test_confidential_reviews_show_only_to_their_people_and_leads(bot: Bot, make_settings) -> None:
+def test_confidential_reviews_show_only_to_their_people_and_leads(bot: Bot, make_bot) -> None:
     r.start(
         bot,
         "Payroll export leaked",
@@ -65,3 +65,6 @@ def test_confidential_reviews_show_only_to_their_people_and_leads(bot: Bot, make
     body, shown = _answer(bot, "payroll", user="U0CAROL")
     assert "Payroll" not in shown
     assert body["text"].startswith("No past reviews match")
+    # A lead who is not in it finds it.
+    lead_bot = make_bot(leads=("U0CAROL",))
+    assert "Payroll export leaked" in _answer(lead_bot, "payroll", user="U0CAROL")[1]

@@ -128,11 +128,7 @@ def test_the_card_is_updated_in_place_when_an_action_is_done(bot: Bot, session: 
 
     # The owner marks the action done from its nudge's Done button.
     bot.click(Act.NUDGE_DONE, value=str(action.id), user="U0BOB", channel="D0BOB")
-    outcome = {
-        Block.CRITERION_MET: {Block.CRITERION_MET: p.option_value("yes")},
-        Block.OUTCOME: {Block.OUTCOME: p.text_value("No incidents since")},
-        Block.NOTES: {Block.NOTES: p.text_value(None)},
-    }
+    outcome = r.outcome_values("No incidents since")
     assert bot.submit(bot.last_view(), outcome, user="U0BOB").status == 200
 
     cards = bot.standin.messages("C0LESSONS")
@@ -224,6 +220,7 @@ def test_an_open_review_cannot_be_shared(bot: Bot) -> None:
     before = len(bot.standin.open_views)
     r.click(bot, root, Act.SHARE)
     assert len(bot.standin.open_views) == before
+    assert "Close the review first" in str(bot.standin.ephemerals("U0ALICE"))
 
 
 def test_a_review_reopened_while_the_modal_was_open_is_refused_in_the_modal(
