@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.kit import context, section
+from bot.blocks.kit import context, review_link, section
 from bot.blocks.modals import modal, plain
 from bot.blocks.review import MET
 from bot.blocks.text import clip, escape
@@ -133,13 +133,11 @@ def state_line(action: Action) -> str:
 
 def action_state_dm(action: Action, review: Review) -> tuple[str, list[Block]]:
     """The nudge DM once acted on: the action and its new state; buttons only while open."""
-    title = escape(review.title)
-    link = f"<{review.permalink}|{title}>" if review.permalink else title
     state = state_line(action)
     blocks: list[Block] = [
         section(
             f"*{escape(action.what)}*\n_Worked if:_ {escape(action.success_criterion)}\n"
-            f"From the review {link}"
+            f"From the review {review_link(review)}"
         ),
         section(state),
     ]

@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks.followup import nudge_buttons
-from bot.blocks.kit import SECTION_LIMIT, context, md, section
+from bot.blocks.kit import SECTION_LIMIT, context, md, review_link, section
 from bot.blocks.modals import plain
 from bot.blocks.review import STAGE_LABELS
 from bot.blocks.stats import figures_blocks
@@ -36,7 +36,6 @@ SHOWN_LESSONS = 5
 # How many a "See all" modal lists, packed several to a section (Slack: 100 blocks a view).
 LISTED = 200
 LESSON_LIMIT = 300
-HIDDEN = "a confidential review"
 
 
 class MoreList:
@@ -64,14 +63,6 @@ class HomeContent:
     template_names: Mapping[str, str] = field(default_factory=dict)
 
 
-def review_link(review: Review, hidden: frozenset[int] = frozenset()) -> str:
-    """The review's title linked to its message; a review the viewer may not see is unnamed."""
-    if review.id in hidden:
-        return f"_{HIDDEN}_"
-    title = escape(review.title)
-    return f"<{review.permalink}|{title}>" if review.permalink else title
-
-
 def _due(action: Action, today: date) -> str:
     late = " · *overdue*" if action.review_date < today else ""
     return f"review date {action.review_date:%a %-d %b %Y}{late}"
@@ -80,7 +71,7 @@ def _due(action: Action, today: date) -> str:
 def _action_text(action: Action, review: Review, content: HomeContent) -> str:
     return (
         f"*{escape(action.what)}*\n_Worked if:_ {escape(action.success_criterion)}\n"
-        f"{_due(action, content.today)} · from {review_link(review, content.hidden)}"
+        f"{_due(action, content.today)} · from {review_link(review, hidden=content.hidden)}"
     )
 
 
@@ -216,7 +207,7 @@ def actions_modal(content: HomeContent) -> View:
     """Every open action of the person (up to LISTED), soonest review date first."""
     lines = [
         f"• *{escape(action.what)}* · {_due(action, content.today)} · from "
-        f"{review_link(review, content.hidden)}"
+        f"{review_link(review, hidden=content.hidden)}"
         for action, review in content.actions[:LISTED]
     ]
     tail = "Finish or reschedule some from the Home tab to see the rest."

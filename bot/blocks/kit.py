@@ -1,12 +1,15 @@
-"""Block Kit pieces the messages share: mrkdwn sections and context lines within Slack's limit."""
+"""Block Kit pieces the messages share: mrkdwn sections and context lines within Slack's limit,
+and a review's title linked to its message."""
 
 from __future__ import annotations
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
-from bot.blocks.text import clip
+from bot.blocks.text import clip, escape
+from storage.models import Review
 
 SECTION_LIMIT = 3000  # Slack's limit on a section's text and on a context element's
+HIDDEN = "a confidential review"  # what a review the reader may not see is called
 
 
 def md(text: str) -> MarkdownTextObject:
@@ -22,3 +25,22 @@ def section(text: str) -> SectionBlock:
 def context(text: str) -> ContextBlock:
     """A context line of one mrkdwn element, clipped to Slack's limit."""
     return ContextBlock(elements=[md(clip(text, SECTION_LIMIT))])
+
+
+def linked(text: str, url: str | None) -> str:
+    """`text`, escaped, as a link to `url`; just the escaped text when there is no url."""
+    return f"<{url}|{escape(text)}>" if url else escape(text)
+
+
+def review_link(
+    review: Review, *, hidden: frozenset[int] = frozenset(), bold_unlinked: bool = False
+) -> str:
+    """The review's title linked to its message; a review in `hidden` goes unnamed.
+
+    `bold_unlinked` sets a title without a permalink in bold, so it stands out all the same.
+    """
+    if review.id in hidden:
+        return f"_{HIDDEN}_"
+    if bold_unlinked and not review.permalink:
+        return f"*{escape(review.title)}*"
+    return linked(review.title, review.permalink)

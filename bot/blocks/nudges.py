@@ -10,6 +10,7 @@ from slack_sdk.models.blocks import (
     ButtonElement,
 )
 
+from bot.blocks import kit
 from bot.blocks.kit import context, section
 from bot.blocks.text import clip, escape
 from bot.ids import Act
@@ -20,9 +21,8 @@ TEXT_LIMIT = 300  # the notification preview; the blocks carry the whole action
 
 
 def review_link(review: Review) -> str:
-    """The review's title, linked to its message when we know the permalink."""
-    title = escape(review.title)
-    return f"<{review.permalink}|{title}>" if review.permalink else f"*{title}*"
+    """The review's title as nudges and the channel digest show it: linked, or bold unlinked."""
+    return kit.review_link(review, bold_unlinked=True)
 
 
 def _headline(kind: str, action: Action, today: date) -> str:

@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.kit import SECTION_LIMIT, context, md, section
+from bot.blocks.kit import HIDDEN, SECTION_LIMIT, context, md, review_link, section
 from bot.blocks.review import action_line
 from bot.blocks.text import clip, count, escape
 from bot.ids import Act
@@ -25,11 +25,6 @@ SHOWN_ACTIONS = 10
 
 def _one_line(text: str, limit: int) -> str:
     return escape(clip(" ".join(text.split()), limit))
-
-
-def _link(review: Review) -> str:
-    title = escape(review.title)
-    return f"<{review.permalink}|{title}>" if review.permalink else title
 
 
 def _done(past: Past) -> str:
@@ -59,7 +54,7 @@ def similar_message(review: Review, pasts: Sequence[Past]) -> tuple[str, list[Bl
         earlier = past.review
         gap = GAP_LABELS.get(earlier.gap_type) if earlier.gap_type else None
         lines = [
-            f"*{_link(earlier)}* · <#{earlier.channel_id}> · {earlier.created_at:%-d %b %Y}",
+            f"*{review_link(earlier)}* · <#{earlier.channel_id}> · {earlier.created_at:%-d %b %Y}",
             "*Root cause:* "
             + _said(past, past.root_cause, "_not recorded_")
             + (f" ({gap})" if gap else ""),
@@ -81,7 +76,7 @@ def similar_message(review: Review, pasts: Sequence[Past]) -> tuple[str, list[Bl
 
 def repeat_marked(user_id: str, past: Review) -> tuple[str, list[Block]]:
     """The thread's note that this review repeats an earlier one."""
-    text = f"<@{user_id}> marked this review as the same failure as {_link(past)}."
+    text = f"<@{user_id}> marked this review as the same failure as {review_link(past)}."
     return "Marked as a repeat", [context("🔁 " + text)]
 
 
@@ -94,9 +89,7 @@ def escalation_message(
 ) -> tuple[str, list[Block]]:
     """The escalation: the chain of reviews, and the actions that did not prevent the repeat."""
     latest = chain[-1]
-    title = (
-        latest.title if show_confidential or not latest.confidential else "a confidential review"
-    )
+    title = latest.title if show_confidential or not latest.confidential else HIDDEN
     blocks: list[Block] = [
         HeaderBlock(text=clip(f"Repeated failure: {title}", 150)),
         section(
@@ -108,11 +101,11 @@ def escalation_message(
     for review in chain:
         when = f"{review.created_at:%-d %b %Y}"
         if review.confidential and not show_confidential:
-            lines.append(f"• {when} · 🔒 a confidential review in <#{review.channel_id}>")
+            lines.append(f"• {when} · 🔒 {HIDDEN} in <#{review.channel_id}>")
             continue
         gap = GAP_LABELS.get(review.gap_type) if review.gap_type else "gap not set"
         lines.append(
-            f"• {when} · {_link(review)} · <#{review.channel_id}> · {gap} · "
+            f"• {when} · {review_link(review)} · <#{review.channel_id}> · {gap} · "
             f"facilitated by <@{review.facilitator_id}>"
         )
     blocks.append(section("*The reviews*\n" + "\n".join(lines)))
@@ -126,7 +119,7 @@ def escalation_message(
     elif not hidden:
         blocks.append(section("*Actions taken:* none were agreed."))
     if show_confidential or not latest.confidential:
-        blocks.append(context(f"Latest: {_link(latest)}"))
+        blocks.append(context(f"Latest: {review_link(latest)}"))
     return f"Repeated failure ({len(chain)} times in {window_days} days)", blocks
 
 

@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.blocks.kit import context, section
+from bot.blocks.kit import context, review_link, section
 from bot.blocks.text import clip, count, escape
 from bot.ids import Act
 from bot.ids import Block as BlockId
@@ -244,9 +244,7 @@ def list_message(reviews: Sequence[Review], templates: dict[str, Template]) -> l
     lines = []
     for review in reviews[:40]:
         name = templates[review.template].name if review.template in templates else review.template
-        title = escape(review.title)
-        link = f"<{review.permalink}|{title}>" if review.permalink else title
-        stage = STAGE_LABELS.get(review.stage, review.stage)
+        link, stage = review_link(review), STAGE_LABELS.get(review.stage, review.stage)
         lines.append(f"• {link} · {escape(name)} · {stage} · <@{review.facilitator_id}>")
     return [section("*Open reviews in this channel*\n" + "\n".join(lines))]
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from slack_sdk.models.blocks import Block
 
-from bot.blocks.kit import context, section
+from bot.blocks.kit import context, linked, section
 from bot.blocks.text import clip, escape
 from bot.ids import COMMAND
 from storage.search import SearchHit
@@ -31,8 +31,7 @@ def search_results(query: str, hits: Sequence[SearchHit]) -> tuple[str, list[Blo
     text = f"Past reviews matching “{shown}”"
     blocks: list[Block] = [section(f"*{text}*")]
     for hit in hits:
-        title = escape(clip(hit.title, TITLE_LIMIT))
-        link = f"<{hit.permalink}|{title}>" if hit.permalink else title
+        link = linked(clip(hit.title, TITLE_LIMIT), hit.permalink)
         lesson = (
             f"\n>{escape(clip(' '.join(hit.lesson.split()), LESSON_LIMIT))}"
             if hit.lesson
