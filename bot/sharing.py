@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -26,11 +27,14 @@ WHY = {
 }
 
 
-def _render(session: Session, deps: Deps, review: Review, lesson: Lesson) -> tuple[str, list]:
+def _renderer(session: Session, deps: Deps, review: Review) -> Callable[[Lesson], tuple]:
+    """Renders each card of one review; the review's facts are read once for all of them."""
     facts = rules.card(
-        session=session, review=review, template=deps.template(review.template), lesson=lesson.text
+        session=session, review=review, template=deps.template(review.template), lesson=""
     )
-    return lesson_card(facts, shared_by=lesson.shared_by)
+    return lambda lesson: lesson_card(
+        replace(facts, lesson=lesson.text), shared_by=lesson.shared_by
+    )
 
 
 def post_cards(
@@ -38,8 +42,9 @@ def post_cards(
 ) -> dict[str, str]:
     """Post (or update in place) each card; return why each channel that failed did."""
     failed: dict[str, str] = {}
+    render = _renderer(session, deps, review)
     for lesson in cards:
-        text, blocks = _render(session, deps, review, lesson)
+        text, blocks = render(lesson)
         try:
             if lesson.message_ts:
                 client.chat_update(
@@ -61,10 +66,12 @@ def post_cards(
 
 def refresh_cards(client: WebClient, session: Session, deps: Deps, review: Review) -> None:
     """Update every posted card of this review; a card that cannot be updated is only logged."""
-    for lesson in store.cards_of(session=session, review_id=review.id):
-        if not lesson.message_ts:
-            continue
-        text, blocks = _render(session, deps, review, lesson)
+    posted = [c for c in store.cards_of(session=session, review_id=review.id) if c.message_ts]
+    if not posted:
+        return
+    render = _renderer(session, deps, review)
+    for lesson in posted:
+        text, blocks = render(lesson)
         try:
             client.chat_update(
                 channel=lesson.channel_id, ts=lesson.message_ts, text=text, blocks=blocks
