@@ -62,7 +62,14 @@ def home_content(
     lessons = home.recent_lessons(**person, viewer_id=user_id, is_lead=is_lead, limit=n_lessons)
     stats = None
     if with_stats and is_lead:
-        stats = scope_figures(**person, viewer_id=user_id, is_lead=True, now=now, days=DEFAULT_DAYS)
+        stats = scope_figures(
+            **person,
+            viewer_id=user_id,
+            is_lead=True,
+            now=now,
+            days=DEFAULT_DAYS,
+            fallback_tz=deps.settings.default_tz,
+        )
     return HomeContent(
         actions=actions,
         action_total=home.count_open_actions_of(**person, user_id=user_id),

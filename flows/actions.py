@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
 
-from flows.nudges import NudgePolicy, PlannedNudge, plan
+from flows.nudges import NudgePolicy, PlannedNudge, local_date, plan
 from flows.specificity import Specificity, score_action
 from storage import nudges as nudge_store
 from storage import reviews as store
@@ -46,16 +45,25 @@ class ActionDraft:
     kind: str
 
 
-def owner_today(owner: Owner, now: datetime) -> date:
-    """Today's date where the owner is."""
-    try:
-        return now.astimezone(ZoneInfo(owner.tz)).date()
-    except (ZoneInfoNotFoundError, ValueError):
-        return now.date()
+def review_date_problem(
+    review_date: date, owner: Owner, *, now: datetime, fallback_tz: str
+) -> str | None:
+    """What is wrong with a review date: it must be today to a year ahead, in the owner's zone."""
+    today = local_date(now, owner.tz, fallback_tz)
+    if review_date < today:
+        return f"That date has passed for the owner (it is {today:%a %-d %b} where they are)."
+    if review_date > today + timedelta(days=HORIZON_DAYS):
+        return "Pick a date within a year, so the check really happens."
+    return None
 
 
-def validate(draft: ActionDraft, owner: Owner | None, *, now: datetime) -> dict[str, str]:
-    """Problems by field ("what", "owner", "review_date", "criterion", "kind"); empty if fine."""
+def validate(
+    draft: ActionDraft, owner: Owner | None, *, now: datetime, fallback_tz: str = "UTC"
+) -> dict[str, str]:
+    """Problems by field ("what", "owner", "review_date", "criterion", "kind"); empty if fine.
+
+    The review date is read in the owner's zone, else in `fallback_tz`, as their nudges are.
+    """
     errors: dict[str, str] = {}
     what = draft.what.strip()
     if not what:
@@ -71,13 +79,9 @@ def validate(draft: ActionDraft, owner: Owner | None, *, now: datetime) -> dict[
     if draft.review_date is None:
         errors["review_date"] = "Pick the date to check whether it worked."
     elif owner is not None:
-        today = owner_today(owner, now)
-        if draft.review_date < today:
-            errors["review_date"] = (
-                f"That date has passed for the owner (it is {today:%a %-d %b} where they are)."
-            )
-        elif draft.review_date > today + timedelta(days=HORIZON_DAYS):
-            errors["review_date"] = "Pick a date within a year, so the check really happens."
+        problem = review_date_problem(draft.review_date, owner, now=now, fallback_tz=fallback_tz)
+        if problem:
+            errors["review_date"] = problem
     criterion = draft.success_criterion.strip()
     if not criterion:
         errors["criterion"] = 'How will we know it worked? e.g. "no failed deploys for 30 days".'

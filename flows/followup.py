@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlmodel import Session
 
-from flows.actions import HORIZON_DAYS, Owner, owner_today, plan_nudges
+from flows.actions import Owner, plan_nudges, review_date_problem
 from flows.nudges import NudgePolicy, PlannedNudge
 from flows.review import ReviewError
 from storage import nudges as nudge_store
@@ -76,16 +76,13 @@ def complete(
     nudge_store.cancel_pending(session=session, action_id=action.id)
 
 
-def check_new_date(new_date: date | None, owner: Owner, now: datetime) -> str | None:
-    """The reschedule rule (as at creation): today to a year ahead, in the owner's zone."""
+def check_new_date(
+    new_date: date | None, owner: Owner, now: datetime, *, fallback_tz: str = "UTC"
+) -> str | None:
+    """The reschedule rule, the one at creation: today to a year ahead, in the owner's zone."""
     if new_date is None:
         return "Pick the new review date."
-    today = owner_today(owner, now)
-    if new_date < today:
-        return f"That date has passed for the owner (it is {today:%a %-d %b} where they are)."
-    if new_date > today + timedelta(days=HORIZON_DAYS):
-        return "Pick a date within a year, so the check really happens."
-    return None
+    return review_date_problem(new_date, owner, now=now, fallback_tz=fallback_tz)
 
 
 def reschedule(
@@ -103,7 +100,7 @@ def reschedule(
     """Move the review date and re-plan the nudges from it."""
     require_actor(action, review, user_id)
     require_open(action)
-    problem = check_new_date(new_date, owner, now)
+    problem = check_new_date(new_date, owner, now, fallback_tz=fallback_tz)
     if problem:
         raise ReviewError(problem)
     action.review_date = new_date

@@ -95,6 +95,11 @@ def _month(day: date) -> str:
     return MONTH_NAMES[day.month - 1]
 
 
+def local_date(now: datetime, tz: str, fallback_tz: str) -> date:
+    """The date at `now` in zone `tz` (an owner's), or in `fallback_tz` if `tz` is unusable."""
+    return now.astimezone(_zone(tz, fallback_tz)).date()
+
+
 def _zone(owner_tz: str, fallback_tz: str) -> ZoneInfo:
     # Slack's users.info tz is usually a valid IANA key, but may be empty or unknown to the
     # local tz database; the fallback is configuration, so an invalid one should fail loudly.

@@ -16,11 +16,11 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from flows.nudges import local_date
 from storage.models import ActionStatus
 from storage.stats import ActionFact, ReviewCounts, review_counts
 
@@ -81,16 +81,9 @@ def median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
-def _local(moment: datetime, tz: str) -> date:
-    try:
-        return moment.astimezone(ZoneInfo(tz)).date()
-    except (ZoneInfoNotFoundError, ValueError):
-        return moment.date()
-
-
-def _on_time(action: ActionFact) -> bool:
+def _on_time(action: ActionFact, fallback_tz: str) -> bool:
     done = action.completed_at
-    return done is not None and _local(done, action.owner_tz) <= action.review_date
+    return done is not None and local_date(done, action.owner_tz, fallback_tz) <= action.review_date
 
 
 def _days_to_done(action: ActionFact) -> float | None:
@@ -99,13 +92,17 @@ def _days_to_done(action: ActionFact) -> float | None:
     return (action.completed_at - action.review_created_at) / timedelta(days=1)
 
 
-def figures(counts: ReviewCounts, *, now: datetime) -> Figures:
-    """The figures for one scope, with "today" read in each action's owner's zone."""
+def figures(counts: ReviewCounts, *, now: datetime, fallback_tz: str = "UTC") -> Figures:
+    """The figures for one scope, with "today" read in each action's owner's zone.
+
+    An owner's zone that is not usable is read as `fallback_tz`, as their nudges are.
+    """
     done = [a for a in counts.actions if a.status == ActionStatus.DONE]
     late_open = [
         a
         for a in counts.actions
-        if a.status == ActionStatus.OPEN and a.review_date < _local(now, a.owner_tz)
+        if a.status == ActionStatus.OPEN
+        and a.review_date < local_date(now, a.owner_tz, fallback_tz)
     ]
     days = [d for d in map(_days_to_done, done) if d is not None]
     scores = [a.specificity for a in counts.actions]
@@ -114,7 +111,7 @@ def figures(counts: ReviewCounts, *, now: datetime) -> Figures:
         by_template=counts.by_template,
         by_gap_type=counts.by_gap_type,
         repeats=Share(counts.repeats, counts.reviews),
-        done_on_time=Share(sum(map(_on_time, done)), len(done) + len(late_open)),
+        done_on_time=Share(sum(_on_time(a, fallback_tz) for a in done), len(done) + len(late_open)),
         overdue=len(late_open),
         median_days_to_done=median(days),
         mean_specificity=statistics.fmean(scores) if scores else None,
@@ -131,6 +128,7 @@ def scope_figures(
     now: datetime,
     days: int,
     channel_id: str | None = None,
+    fallback_tz: str = "UTC",
 ) -> Figures:
     """One channel's figures (the workspace's without `channel_id`), as this person sees them."""
     counts = review_counts(
@@ -141,4 +139,4 @@ def scope_figures(
         is_lead=is_lead,
         channel_id=channel_id,
     )
-    return figures(counts, now=now)
+    return figures(counts, now=now, fallback_tz=fallback_tz)

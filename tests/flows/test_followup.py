@@ -186,3 +186,9 @@ def test_a_new_date_is_judged_in_the_owners_zone() -> None:
     # It is already the 11th in Tokyo, still the 10th in New York.
     assert followup.check_new_date(date(2026, 3, 10), carol, NOW)
     assert followup.check_new_date(date(2026, 3, 10), BOB, NOW) is None
+
+
+def test_a_new_date_in_an_unknown_zone_is_judged_in_the_fallback() -> None:
+    lost = Owner(user_id="U0LOST", is_bot=False, deleted=False, tz="Not/AZone")
+    assert followup.check_new_date(date(2026, 3, 10), lost, NOW) is None
+    assert followup.check_new_date(date(2026, 3, 10), lost, NOW, fallback_tz="Asia/Tokyo")

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flows.nudges import NudgeKind, NudgePolicy, PlannedNudge, format_due, plan
+from flows.nudges import NudgeKind, NudgePolicy, PlannedNudge, format_due, local_date, plan
 
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 KIND_ORDER = [NudgeKind.REMINDER, NudgeKind.DUE, NudgeKind.OVERDUE, NudgeKind.ESCALATION]
@@ -283,3 +283,17 @@ def test_plan_is_ordered_utc_and_on_working_days(review_date, tz, policy):
 )
 def test_format_due(review_date, today, words):
     assert format_due(review_date, today) == words
+
+
+@pytest.mark.parametrize(
+    ("tz", "day"),
+    [
+        ("Pacific/Kiritimati", date(2026, 6, 16)),  # UTC+14
+        ("America/New_York", date(2026, 6, 15)),
+        ("", date(2026, 6, 16)),  # no zone: the fallback's
+        ("Not/AZone", date(2026, 6, 16)),  # a zone this machine does not know: the fallback's
+    ],
+)
+def test_the_local_date_is_the_owners_else_the_fallbacks(tz: str, day: date) -> None:
+    now = datetime(2026, 6, 15, 20, 0, tzinfo=UTC)
+    assert local_date(now, tz, "Pacific/Auckland") == day

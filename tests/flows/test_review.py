@@ -213,3 +213,12 @@ def test_public_answers_leave_out_private_perspectives(session: Session) -> None
     assert shown == ["Checkout broke at 16:00", "The flag was on"]
     assert review.public_answers(answers, "root_cause") == []
     assert review.public_answers(answers, None) == []
+
+
+def test_an_owner_zone_this_machine_does_not_know_reads_the_date_in_the_fallback() -> None:
+    owner = actions.Owner(user_id="U1", is_bot=False, deleted=False, tz="Not/AZone")
+    # 2026-11-21 12:00 UTC is already the 22nd at UTC+14.
+    draft = actions.ActionDraft("Add a check", "U1", date(2026, 11, 21), "alert fires", "fix")
+    assert "review_date" not in actions.validate(draft, owner, now=NOW)
+    found = actions.validate(draft, owner, now=NOW, fallback_tz="Pacific/Kiritimati")
+    assert "Sun 22 Nov" in found["review_date"]

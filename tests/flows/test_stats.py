@@ -79,3 +79,19 @@ def test_dates_are_read_in_each_owners_zone() -> None:
     assert (result.done_on_time.part, result.done_on_time.whole) == (1, 3)
     assert result.median_days_to_done == pytest.approx(9 + 23.5 / 24)
     assert result.mean_specificity == 2.0
+
+
+def test_an_unknown_owner_zone_is_read_in_the_fallback() -> None:
+    now = datetime(2026, 6, 15, 20, 0, tzinfo=UTC)  # already 16 June in Auckland
+    counts = ReviewCounts(
+        reviews=1,
+        by_template=Counter(miss=1),
+        actions=[
+            _fact("open", date(2026, 6, 15), tz="Not/AZone"),
+            _fact("done", date(2026, 6, 10), datetime(2026, 6, 10, 23, 30, tzinfo=UTC), "Not/Z"),
+        ],
+    )
+    assert figures(counts, now=now).overdue == 0
+    late = figures(counts, now=now, fallback_tz="Pacific/Auckland")
+    assert late.overdue == 1
+    assert (late.done_on_time.part, late.done_on_time.whole) == (0, 2)

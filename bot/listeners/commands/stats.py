@@ -42,6 +42,7 @@ def answer_stats(
             "is_lead": is_lead,
             "now": deps.clock(),
             "days": days,
+            "fallback_tz": deps.settings.default_tz,
         }
         text, blocks = stats_message(
             days=days,

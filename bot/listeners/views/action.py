@@ -66,7 +66,9 @@ def submit_action(
     owner = None
     if draft.owner_id:
         owner = people.known(session=session, deps=deps, team_id=team_id, user_id=draft.owner_id)
-    problems = actions.validate(draft, owner, now=deps.clock())
+    problems = actions.validate(
+        draft, owner, now=deps.clock(), fallback_tz=deps.settings.default_tz
+    )
     if draft.owner_id and owner is None:
         problems["owner"] = CHECKING_OWNER
         later(look_up_owner(client, deps, review, team_id, draft.owner_id, body["user"]["id"]))

@@ -135,7 +135,7 @@ def submit_reschedule(
     ) or Owner(user_id=action.owner_id, is_bot=False, deleted=False, tz=action.owner_tz)
     new_date = values.day(view, Block.REVIEW_DATE)
     now = deps.clock()
-    problem = followup.check_new_date(new_date, owner, now)
+    problem = followup.check_new_date(new_date, owner, now, fallback_tz=deps.settings.default_tz)
     if problem or new_date is None:
         ack(response_action="errors", errors={Block.REVIEW_DATE: problem or "Pick a date."})
         return
