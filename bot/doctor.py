@@ -7,7 +7,6 @@ token: the doctor checks each installed workspace's bot token and scopes instead
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,6 @@ _COPY_FROM_SLACK = (
     "copy the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page "
     "into SLACK_BOT_TOKEN"
 )
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _REJECTED_TOKEN = {
     "invalid_auth",
     "not_authed",
@@ -55,7 +53,7 @@ class _Install:
 @dataclass
 class _Context:
     settings: Settings
-    bad: set[str]
+    bad: dict[str, SettingsError]  # by the name of the setting
     auth: Any = None  # the auth.test response once the token works
     installs: list[_Install] = field(default_factory=list)  # multi-workspace: working ones
 
@@ -73,7 +71,7 @@ def run_doctor(*, out: TextIO, environ: Mapping[str, str] | None = None) -> int:
 
     settings, errors = _load(dict(os.environ if environ is None else environ))
     report([Finding("settings", str(err)) for err in errors])
-    context = None if settings is None else _Context(settings, {err.name for err in errors})
+    context = None if settings is None else _Context(settings, {err.name: err for err in errors})
     if settings is not None:
         report(_guarded("settings", lambda: _settings(settings, errors)))
     for what, check in (
@@ -276,17 +274,12 @@ def _granted(auth: Any, what: str, *, reinstall: str) -> Finding:
 
 
 def _lessons_channel(context: _Context) -> list[Finding]:
+    if "AARBOT_LESSONS_CHANNEL" in context.bad:
+        # Not a channel id: the settings say so, and how to find the id.
+        return [Finding("lessons channel", str(context.bad["AARBOT_LESSONS_CHANNEL"]))]
     ref = context.settings.lessons_channel
     if not ref:
         return [Finding("lessons channel: none set (AARBOT_LESSONS_CHANNEL is optional)")]
-    if not _CHANNEL_ID.match(ref):
-        return [
-            Finding(
-                "lessons channel",
-                f"AARBOT_LESSONS_CHANNEL is {ref!r}: use the channel id (like C0123ABC; it is "
-                "at the bottom of the channel's details in Slack)",
-            )
-        ]
     if context.settings.oauth:
         # The channel belongs to one of the workspaces: the first whose bot can see it.
         for install in context.installs:

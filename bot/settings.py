@@ -20,6 +20,7 @@ DEFAULT_DATABASE_URL = "sqlite:///aarbot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
 log = logging.getLogger("aarbot.settings")
 
@@ -198,9 +199,9 @@ def _parse(env: Mapping[str, str]) -> Settings:
         slack_redirect_uri=redirect_uri,
         database_url=_database_url(text("DATABASE_URL", DEFAULT_DATABASE_URL)),
         slack_api_url=_api_url(text("SLACK_API_URL", DEFAULT_SLACK_API_URL)),
-        lessons_channel=text("AARBOT_LESSONS_CHANNEL"),
+        lessons_channel=_channel_id("AARBOT_LESSONS_CHANNEL", text("AARBOT_LESSONS_CHANNEL")),
         leads=leads,
-        leads_channel=text("AARBOT_LEADS_CHANNEL"),
+        leads_channel=_channel_id("AARBOT_LEADS_CHANNEL", text("AARBOT_LEADS_CHANNEL")),
         repeat_threshold=_int(env, "AARBOT_REPEAT_THRESHOLD", 3, 2, 50),
         repeat_window_days=_int(env, "AARBOT_REPEAT_WINDOW_DAYS", 90, 1, 3650),
         templates_dir=Path(templates_dir) if templates_dir else None,
@@ -232,6 +233,16 @@ def _both_or_neither(first: tuple[str, str], second: tuple[str, str]) -> None:
         f"is not set but {given} is: a multi-workspace install needs both (copy them from "
         "your Slack app's Basic Information page), or neither for a single workspace",
     )
+
+
+def _channel_id(name: str, value: str) -> str:
+    if value and not _CHANNEL_ID.match(value):
+        raise SettingsError(
+            name,
+            f"is {value!r}: use the channel id (like C0123ABC; it is at the bottom of the "
+            "channel's details in Slack)",
+        )
+    return value
 
 
 def _database_url(url: str) -> str:

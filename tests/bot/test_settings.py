@@ -56,6 +56,10 @@ def test_api_url_gets_a_trailing_slash() -> None:
         ({"AARBOT_LEADS": "alice"}, "AARBOT_LEADS"),
         ({"AARBOT_NUDGE_SKIP_WEEKENDS": "maybe"}, "AARBOT_NUDGE_SKIP_WEEKENDS"),
         ({"AARBOT_ESCALATE_AFTER_DAYS": "2"}, "AARBOT_ESCALATE_AFTER_DAYS"),
+        ({"AARBOT_LESSONS_CHANNEL": "#lessons"}, "AARBOT_LESSONS_CHANNEL"),
+        ({"AARBOT_LESSONS_CHANNEL": "c0lessons"}, "AARBOT_LESSONS_CHANNEL"),
+        ({"AARBOT_LEADS_CHANNEL": "leads"}, "AARBOT_LEADS_CHANNEL"),
+        ({"AARBOT_LEADS_CHANNEL": "U0ALICE"}, "AARBOT_LEADS_CHANNEL"),
     ],
 )
 def test_a_bad_value_names_its_setting(env: dict[str, str], named: str) -> None:
@@ -64,6 +68,14 @@ def test_a_bad_value_names_its_setting(env: dict[str, str], named: str) -> None:
     assert caught.value.name == named
     assert str(caught.value).startswith(named)
     assert "\n" not in str(caught.value)
+
+
+def test_channels_are_public_or_private_channel_ids() -> None:
+    env = {"AARBOT_LESSONS_CHANNEL": " C0LESSONS ", "AARBOT_LEADS_CHANNEL": "G0LEADS"}
+    settings = load_settings(env, dotenv_path=NO_DOTENV)
+    assert (settings.lessons_channel, settings.leads_channel) == ("C0LESSONS", "G0LEADS")
+    with pytest.raises(SettingsError, match=r"^AARBOT_LEADS_CHANNEL is '#leads': use the channel"):
+        load_settings({"AARBOT_LEADS_CHANNEL": "#leads"}, dotenv_path=NO_DOTENV)
 
 
 def test_running_needs_a_token_and_a_secret() -> None:
