@@ -36,10 +36,15 @@ CSV_COLUMNS = (
 _INLINE = re.compile(r"([\\`*_\[<])|&(?=#?\w+;)")
 # What makes a line a heading, quote, list item, rule, table row or fence when it leads.
 _LEADING = re.compile(r"^(\s*)(?:(\d+)([.)])|([#>+\-=|~]))")
+# What makes a spreadsheet read a cell as a formula when it leads (OWASP's CSV injection list).
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def to_csv(document: Mapping[str, Any]) -> str:
-    """One row per action with its review's id and title, RFC 4180 quoting, header first."""
+    """One row per action with its review's id and title, RFC 4180 quoting, header first.
+
+    Text a spreadsheet would run as a formula starts with an apostrophe.
+    """
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
@@ -47,8 +52,17 @@ def to_csv(document: Mapping[str, Any]) -> str:
         for action in review["actions"]:
             row = {**action, "review_id": review["id"], "review_title": review["title"]}
             row["action_id"] = action["id"]
-            writer.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
+            writer.writerow([_csv_cell(row[c]) for c in CSV_COLUMNS])
     return out.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    # An apostrophe in front keeps typed text like "=HYPERLINK(…)" text when opened.
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        return "'" + value
+    return value
 
 
 def to_markdown(document: Mapping[str, Any], *, templates: Mapping[str, Template]) -> str:

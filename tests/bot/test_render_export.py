@@ -121,3 +121,16 @@ def test_the_csv_parses_back_to_the_actions(document: dict) -> None:
     assert (page["status"], page["outcome"], page["outcome_summary"]) == ("done", "met", WORDS[0])
     assert page["completed_at"] == "2024-05-11T09:30:15.123456+00:00"
     assert page["specificity"] == "2"
+
+
+@pytest.mark.parametrize("typed", ['=HYPERLINK("http://x.test")', "+1", "-1", "@SUM(A1)", "\t=1"])
+def test_text_a_spreadsheet_would_run_as_a_formula_is_kept_as_text(
+    document: dict, typed: str
+) -> None:
+    first = document["reviews"][0]
+    first["title"] = typed
+    first["actions"][0].update(what=typed, success_criterion=typed, drop_reason=typed)
+    [canary, _] = list(csv.DictReader(io.StringIO(to_csv(document), newline="")))
+    for column in ("review_title", "what", "success_criterion", "drop_reason"):
+        assert canary[column] == "'" + typed
+    assert canary["review_date"] == "2024-06-03"  # nothing else changes
