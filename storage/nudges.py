@@ -79,10 +79,14 @@ def claim_due(
     """Atomically claim up to `limit` due nudges for `worker`; return their ids."""
     candidates = due_ids(now=now, limit=limit)
     if session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
+        # Planned as a semi-join, a locking subquery is scanned again for each row the
+        # UPDATE visits, and each scan skips the rows this statement has just claimed: it
+        # would claim every due row, not `limit`. A materialized CTE is evaluated once.
+        locked = candidates.with_for_update(skip_locked=True)
+        candidates = select(locked.cte("picked").prefix_with("MATERIALIZED").c.id)
     claimed = session.exec(
         update(Nudge)
-        .where(col(Nudge.id).in_(candidates.scalar_subquery()), _due(now))
+        .where(col(Nudge.id).in_(candidates), _due(now))
         .values(
             status=NudgeStatus.CLAIMED,
             claimed_by=worker,
