@@ -29,9 +29,9 @@ def _open_actions(team_id: str, user_id: str):
 
 
 def open_actions_of(
-    *, session: Session, team_id: str, user_id: str, limit: int
+    *, session: Session, team_id: str, user_id: str, limit: int | None
 ) -> Sequence[tuple[Action, Review]]:
-    """The person's open actions with their reviews, soonest review date first."""
+    """The person's open actions with their reviews, soonest review date first; all if no limit."""
     return session.exec(
         _open_actions(team_id, user_id)
         .order_by(col(Action.review_date), col(Action.id))

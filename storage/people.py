@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage.home import open_actions_of
 from storage.models import Action, ActionStatus, Review, SlackUser
 
 
@@ -56,14 +56,7 @@ def owners_with_open_actions(*, session: Session) -> list[tuple[str, str]]:
     return [(team, owner) for team, owner in rows]
 
 
-def open_actions_owned_by(*, session: Session, team_id: str, user_id: str) -> Sequence[Action]:
-    """One person's open actions in one workspace."""
-    return session.exec(
-        select(Action)
-        .join(Review, col(Review.id) == Action.review_id)
-        .where(
-            Review.team_id == team_id,
-            Action.owner_id == user_id,
-            Action.status == ActionStatus.OPEN,
-        )
-    ).all()
+def open_actions_owned_by(*, session: Session, team_id: str, user_id: str) -> list[Action]:
+    """One person's open actions in one workspace: their Home's list, all of it."""
+    found = open_actions_of(session=session, team_id=team_id, user_id=user_id, limit=None)
+    return [action for action, _ in found]
