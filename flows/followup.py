@@ -12,7 +12,6 @@ from flows.nudges import NudgePolicy, PlannedNudge
 from flows.review import ReviewError
 from storage import nudges as nudge_store
 from storage.models import Action, ActionStatus, Review
-from storage.types import utcnow
 
 OUTCOMES = {"yes": "Criterion met", "partly": "Partly met", "no": "Not met"}
 REASON_LIMIT = 500
@@ -63,7 +62,13 @@ def check_outcome(outcome: Outcome) -> dict[str, str]:
 
 
 def complete(
-    *, session: Session, action: Action, review: Review, user_id: str, outcome: Outcome
+    *,
+    session: Session,
+    action: Action,
+    review: Review,
+    user_id: str,
+    outcome: Outcome,
+    now: datetime,
 ) -> None:
     """Mark the action done with its outcome; its remaining nudges are cancelled."""
     require_actor(action, review, user_id)
@@ -72,7 +77,7 @@ def complete(
     action.outcome = outcome.criterion_met
     action.outcome_summary = outcome.what_happened.strip()
     action.outcome_notes = outcome.notes.strip() or None
-    action.completed_at = action.updated_at = utcnow()
+    action.completed_at = action.updated_at = now
     nudge_store.cancel_pending(session=session, action_id=action.id)
 
 
@@ -105,13 +110,15 @@ def reschedule(
         raise ReviewError(problem)
     action.review_date = new_date
     action.owner_tz = owner.tz
-    action.updated_at = utcnow()
+    action.updated_at = now
     return plan_nudges(
         session=session, action=action, policy=policy, now=now, fallback_tz=fallback_tz
     )
 
 
-def drop(*, session: Session, action: Action, review: Review, user_id: str, reason: str) -> None:
+def drop(
+    *, session: Session, action: Action, review: Review, user_id: str, reason: str, now: datetime
+) -> None:
     """Drop the action with a reason; nothing more is sent about it."""
     require_actor(action, review, user_id)
     require_open(action)
@@ -119,5 +126,5 @@ def drop(*, session: Session, action: Action, review: Review, user_id: str, reas
         raise ReviewError("Give a reason for dropping it.")
     action.status = ActionStatus.DROPPED
     action.drop_reason = reason.strip()[:REASON_LIMIT]
-    action.completed_at = action.updated_at = utcnow()
+    action.completed_at = action.updated_at = now
     nudge_store.cancel_pending(session=session, action_id=action.id)

@@ -150,6 +150,7 @@ def test_done_by_the_owner_stores_the_outcome_and_cancels_the_nudges(
         "Canary caught a bad build",
         "Kept it on",
     )
+    assert action.completed_at == NOW  # the app's clock, not the wall clock
     assert _pending(session, dm.action_id) == []
     message = _dm_message(fixed_bot, dm)
     assert "✅ Done · criterion met" in _texts([message])
@@ -340,6 +341,7 @@ def test_drop_with_a_reason_cancels_the_nudges(fixed_bot: Bot, session: Session)
     action = _action(session)
     assert action.status == "dropped"
     assert action.drop_reason == "Replaced by <!channel> the new pipeline"
+    assert action.completed_at == NOW  # the app's clock, not the wall clock
     assert _pending(session, dm.action_id) == []
     message = _dm_message(fixed_bot, dm)
     assert "✖️ Dropped: Replaced by &lt;!channel&gt; the new pipeline" in _texts([message])

@@ -61,7 +61,7 @@ def test_done_stores_the_outcome_and_cancels_the_nudges(session, planned) -> Non
     assert _statuses(session, action) == {NudgeStatus.PENDING}
     outcome = followup.Outcome(" It caught two builds ", "partly", " ")
     followup.complete(
-        session=session, action=action, review=review, user_id="U0BOB", outcome=outcome
+        session=session, action=action, review=review, user_id="U0BOB", outcome=outcome, now=NOW
     )
     assert (action.status, action.outcome) == ("done", "partly")
     assert (action.outcome_summary, action.outcome_notes) == ("It caught two builds", None)
@@ -87,14 +87,18 @@ def test_an_outcome_is_checked_field_by_field(outcome, fields) -> None:
 @pytest.mark.parametrize("user", ["U0BOB", "U0ALICE"])
 def test_the_owner_or_the_facilitator_may_act(session, planned, user: str) -> None:
     review, action = planned
-    followup.drop(session=session, action=action, review=review, user_id=user, reason="Moot")
+    followup.drop(
+        session=session, action=action, review=review, user_id=user, reason="Moot", now=NOW
+    )
     assert action.status == "dropped"
 
 
 def test_anyone_else_is_refused(session, planned) -> None:
     review, action = planned
     with pytest.raises(ReviewError, match="Only the owner"):
-        followup.drop(session=session, action=action, review=review, user_id="U0CAROL", reason="x")
+        followup.drop(
+            session=session, action=action, review=review, user_id="U0CAROL", reason="x", now=NOW
+        )
     with pytest.raises(ReviewError, match="Only the owner"):
         followup.complete(
             session=session,
@@ -102,6 +106,7 @@ def test_anyone_else_is_refused(session, planned) -> None:
             review=review,
             user_id="U0CAROL",
             outcome=followup.Outcome("x", "yes"),
+            now=NOW,
         )
     assert action.status == "open"
 
@@ -114,9 +119,12 @@ def test_a_closed_action_cannot_change_again(session, planned) -> None:
         review=review,
         user_id="U0BOB",
         outcome=followup.Outcome("Worked", "yes"),
+        now=NOW,
     )
     with pytest.raises(ReviewError, match="already done"):
-        followup.drop(session=session, action=action, review=review, user_id="U0BOB", reason="x")
+        followup.drop(
+            session=session, action=action, review=review, user_id="U0BOB", reason="x", now=NOW
+        )
     with pytest.raises(ReviewError, match="already done"):
         followup.reschedule(
             session=session,
@@ -135,9 +143,13 @@ def test_a_closed_action_cannot_change_again(session, planned) -> None:
 def test_drop_needs_a_reason(session, planned) -> None:
     review, action = planned
     with pytest.raises(ReviewError, match="reason"):
-        followup.drop(session=session, action=action, review=review, user_id="U0BOB", reason=" ")
+        followup.drop(
+            session=session, action=action, review=review, user_id="U0BOB", reason=" ", now=NOW
+        )
     assert action.status == "open"
-    followup.drop(session=session, action=action, review=review, user_id="U0BOB", reason=" Moot ")
+    followup.drop(
+        session=session, action=action, review=review, user_id="U0BOB", reason=" Moot ", now=NOW
+    )
     assert action.drop_reason == "Moot"
     session.expire_all()
     assert _statuses(session, action) == {NudgeStatus.CANCELLED}
@@ -192,3 +204,34 @@ def test_a_new_date_in_an_unknown_zone_is_judged_in_the_fallback() -> None:
     lost = Owner(user_id="U0LOST", is_bot=False, deleted=False, tz="Not/AZone")
     assert followup.check_new_date(date(2026, 3, 10), lost, NOW) is None
     assert followup.check_new_date(date(2026, 3, 10), lost, NOW, fallback_tz="Asia/Tokyo")
+
+
+def test_done_drop_and_reschedule_are_stamped_with_the_given_time(session, planned) -> None:
+    review, action = planned
+    later = datetime(2026, 3, 12, 9, 0, tzinfo=UTC)
+    followup.reschedule(
+        session=session,
+        action=action,
+        review=review,
+        user_id="U0BOB",
+        new_date=date(2026, 4, 2),
+        owner=BOB,
+        policy=POLICY,
+        now=later,
+        fallback_tz="UTC",
+    )
+    assert action.updated_at == later
+    done = datetime(2026, 3, 13, 9, 0, tzinfo=UTC)
+    outcome = followup.Outcome("It worked", "yes")
+    followup.complete(
+        session=session, action=action, review=review, user_id="U0BOB", outcome=outcome, now=done
+    )
+    assert action.completed_at == action.updated_at == done
+
+
+def test_a_drop_is_stamped_with_the_given_time(session, planned) -> None:
+    review, action = planned
+    followup.drop(
+        session=session, action=action, review=review, user_id="U0BOB", reason="Moot", now=NOW
+    )
+    assert action.completed_at == action.updated_at == NOW

@@ -99,6 +99,7 @@ def submit_outcome(
             review=review,
             user_id=body["user"]["id"],
             outcome=outcome,
+            now=deps.clock(),
         )
     except ReviewError as refusal:
         ack(response_action="errors", errors={Block.OUTCOME: str(refusal)})
@@ -186,6 +187,7 @@ def submit_drop(
             review=review,
             user_id=body["user"]["id"],
             reason=reason,
+            now=deps.clock(),
         )
     except ReviewError as refusal:
         ack(response_action="errors", errors={Block.REASON: str(refusal)})
