@@ -19,7 +19,10 @@ def add_parser(sub: argparse._SubParsersAction, *, instant: Callable[[str], date
         "--now",
         type=instant,
         metavar="ISO-8601",
-        help="sweep as if it were this moment, e.g. 2026-12-03T09:00Z (default: now)",
+        help=(
+            "send what is due at this moment, e.g. 2026-12-03T09:00Z (default: now); "
+            "claims are still leased on the real clock"
+        ),
     )
     run_once.add_argument(
         "--dry-run", action="store_true", help="print what is due without claiming or sending"

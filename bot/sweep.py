@@ -76,20 +76,31 @@ def sweep(
     """Send every nudge due at `now` (default: the clock); dry_run only reports them.
 
     Each nudge goes out with its review's team's client (`client` may be one WebClient for all).
+    `now` only decides what is due: every claim's lease runs from the clock at that claim, so
+    a long sweep's last batch, or a sweep "as if" at another time, is leased for real.
     """
     now = now or deps.clock()
     worker = worker or default_worker()
     result = SweepResult()
     if dry_run:
         with session_scope(deps.engine) as session:
-            for nudge, action, _review in store.peek_due(session=session, now=now, limit=10_000):
+            for nudge, action, _review in store.peek_due(
+                session=session, now=now, limit=10_000, lease_now=deps.clock()
+            ):
                 result.sent.append(_delivery(nudge, action))
         return result
     clients = as_team_clients(client)
     dm_channels: dict[str, dict[str, str]] = {}  # by team, then user
     while True:
         with session_scope(deps.engine) as session:
-            ids = store.claim_due(session=session, now=now, worker=worker, lease=LEASE, limit=batch)
+            ids = store.claim_due(
+                session=session,
+                now=now,
+                lease_now=deps.clock(),
+                worker=worker,
+                lease=LEASE,
+                limit=batch,
+            )
         if not ids:
             return result
         with session_scope(deps.engine) as session:

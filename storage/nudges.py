@@ -4,6 +4,10 @@ A sweep claims due rows atomically with a lease (PostgreSQL adds FOR UPDATE SKIP
 concurrent sweepers never wait on or take each other's rows), sends, then marks them sent
 only if it still holds the claim. A process that dies after claiming leaves a lease that
 expires, and the next sweep takes the row again.
+
+Two clocks meet here. `now` decides what is due (and when a backed-off row may go again);
+a sweep may run "as if" at another time. A claim's lease is taken and judged on the real
+clock (`lease_now`), because it guards against other processes sending the row meanwhile.
 """
 
 from __future__ import annotations
@@ -18,14 +22,14 @@ from sqlmodel import Session, col, select
 from storage.models import Action, Nudge, NudgeStatus, Review
 
 
-def _due(now: datetime):
+def _due(now: datetime, lease_now: datetime):
     waiting = and_(
         Nudge.status == NudgeStatus.PENDING,
         col(Nudge.due_at) <= now,
         # a pending row may carry a "not before" from a failed attempt's backoff
         or_(col(Nudge.lease_expires_at).is_(None), col(Nudge.lease_expires_at) <= now),
     )
-    abandoned = and_(Nudge.status == NudgeStatus.CLAIMED, col(Nudge.lease_expires_at) <= now)
+    abandoned = and_(Nudge.status == NudgeStatus.CLAIMED, col(Nudge.lease_expires_at) <= lease_now)
     return or_(waiting, abandoned)
 
 
@@ -59,25 +63,38 @@ def cancel_pending(*, session: Session, action_id: int) -> int:
     return result.rowcount or 0
 
 
-def due_ids(*, now: datetime, limit: int):
-    """The query a sweep runs: ids of nudges due at `now`, oldest first (the bench EXPLAINs it)."""
-    return select(Nudge.id).where(_due(now)).order_by(col(Nudge.due_at), col(Nudge.id)).limit(limit)
+def due_ids(*, now: datetime, limit: int, lease_now: datetime | None = None):
+    """The query a sweep runs: ids of nudges due at `now`, oldest first (the bench EXPLAINs it).
+
+    A claimed row counts as abandoned once its lease ended before `lease_now` (default: now).
+    """
+    due = _due(now, lease_now or now)
+    return select(Nudge.id).where(due).order_by(col(Nudge.due_at), col(Nudge.id)).limit(limit)
 
 
 def peek_due(
-    *, session: Session, now: datetime, limit: int = 50
+    *, session: Session, now: datetime, limit: int = 50, lease_now: datetime | None = None
 ) -> list[tuple[Nudge, Action, Review]]:
     """What a sweep at `now` would claim, without claiming it (for --dry-run)."""
-    return claimed_with_context(
-        session=session, nudge_ids=session.exec(due_ids(now=now, limit=limit)).all()
-    )
+    ids = session.exec(due_ids(now=now, limit=limit, lease_now=lease_now)).all()
+    return claimed_with_context(session=session, nudge_ids=ids)
 
 
 def claim_due(
-    *, session: Session, now: datetime, worker: str, lease: timedelta, limit: int = 50
+    *,
+    session: Session,
+    now: datetime,
+    worker: str,
+    lease: timedelta,
+    limit: int = 50,
+    lease_now: datetime | None = None,
 ) -> list[int]:
-    """Atomically claim up to `limit` due nudges for `worker`; return their ids."""
-    candidates = due_ids(now=now, limit=limit)
+    """Atomically claim up to `limit` nudges due at `now` for `worker`; return their ids.
+
+    The lease runs from `lease_now`, the real clock at this claim (default: now).
+    """
+    lease_now = lease_now or now
+    candidates = due_ids(now=now, limit=limit, lease_now=lease_now)
     if session.get_bind().dialect.name == "postgresql":
         # Planned as a semi-join, a locking subquery is scanned again for each row the
         # UPDATE visits, and each scan skips the rows this statement has just claimed: it
@@ -86,11 +103,11 @@ def claim_due(
         candidates = select(locked.cte("picked").prefix_with("MATERIALIZED").c.id)
     claimed = session.exec(
         update(Nudge)
-        .where(col(Nudge.id).in_(candidates), _due(now))
+        .where(col(Nudge.id).in_(candidates), _due(now, lease_now))
         .values(
             status=NudgeStatus.CLAIMED,
             claimed_by=worker,
-            lease_expires_at=now + lease,
+            lease_expires_at=lease_now + lease,
             attempts=Nudge.attempts + 1,
         )
         .returning(Nudge.id)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session
 
+from bot.app import build_client
 from bot.cli import main
+from bot.deps import Deps
 from bot.standin import SlackStandIn
+from bot.sweep import sweep
 from storage import nudges
 from storage.models import NudgeStatus
 from tests.bot.nudging import NOW, due_actions, nudged_action_ids, review
@@ -82,6 +87,31 @@ def test_run_once_reports_failures_and_status_and_retry_failed_recover_them(
     assert nudged_action_ids(standin) == {action: 1}
     assert main(["nudges", "status"]) == 0
     assert "next due: nothing pending" in capsys.readouterr().out
+
+
+def test_run_once_at_a_past_now_leases_its_claims_on_the_real_clock(
+    env, session: Session, deps: Deps, standin: SlackStandIn
+) -> None:
+    yesterday = deps.clock() - timedelta(days=1)
+    [action] = due_actions(session, 1, review_row=review(session), due_at=yesterday)
+    standin.delay("chat.postMessage", 1.0)
+    run_once = threading.Thread(
+        target=main, args=(["nudges", "run-once", "--now", yesterday.isoformat()],)
+    )
+    run_once.start()
+    deadline = time.monotonic() + 5
+    while nudges.nudges_of(session=session, action_id=action)[0].status != NudgeStatus.CLAIMED:
+        session.rollback()  # a fresh snapshot next time round
+        assert time.monotonic() < deadline, "run-once never claimed the nudge"
+        time.sleep(0.01)
+
+    # A replica's sweep while run-once is still sending: the claim is a day old on the
+    # --now clock, but only moments old for real.
+    other = sweep(deps=deps, client=build_client(deps.settings), worker="replica")
+    run_once.join(timeout=10)
+
+    assert other.sent == []
+    assert nudged_action_ids(standin) == {action: 1}
 
 
 def test_a_bad_now_is_a_usage_error(env, capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import replace
 from datetime import timedelta
 
@@ -126,15 +127,48 @@ def test_a_sweeper_killed_between_claim_and_send_leaves_a_lease_that_expires(
     session.commit()  # ...and the process dies before sending
     client = build_client(deps.settings)
 
-    early = sweep(deps=deps, client=client, now=NOW + LEASE - timedelta(seconds=1))
-    late = sweep(deps=deps, client=client, now=NOW + LEASE + timedelta(seconds=1))
-    again = sweep(deps=deps, client=client, now=NOW + LEASE * 3)
+    def at(moment):  # a lease is judged on the clock, so the clock moves with `now`
+        return sweep(deps=replace(deps, clock=lambda: moment), client=client, now=moment)
+
+    early = at(NOW + LEASE - timedelta(seconds=1))
+    late = at(NOW + LEASE + timedelta(seconds=1))
+    again = at(NOW + LEASE * 3)
 
     assert (len(early.sent), len(late.sent), len(again.sent)) == (0, 1, 0)
     assert nudged_action_ids(standin) == {action: 1}
     row = _nudge(session, action)
     assert (row.status, row.attempts) == (NudgeStatus.SENT, 2)
     assert row.claimed_by != "dead"
+
+
+def test_a_long_sweeps_later_batch_is_leased_from_the_clock_at_its_claim(
+    session: Session, deps: Deps, standin: SlackStandIn
+) -> None:
+    actions = due_actions(session, 2, review_row=review(session))
+    clock = [NOW]
+    deps = replace(deps, clock=lambda: clock[0])
+    standin.delay("chat.postMessage", 1.0)  # Slack is slow: each batch takes a while to send
+    client = build_client(deps.settings)
+    first = threading.Thread(target=sweep, kwargs={"deps": deps, "client": client, "batch": 1})
+    first.start()
+    _wait_until_claimed(session, actions[0])
+    clock[0] = NOW + LEASE * 2  # the sweep started long ago when it claims its second batch
+    _wait_until_claimed(session, actions[1])
+
+    # Another replica sweeps while the second batch is being sent: its lease still holds.
+    other = sweep(deps=deps, client=client, worker="other")
+    first.join(timeout=10)
+
+    assert other.sent == []
+    assert nudged_action_ids(standin) == dict.fromkeys(actions, 1)
+
+
+def _wait_until_claimed(session: Session, action_id: int) -> None:
+    deadline = time.monotonic() + 5
+    while _nudge(session, action_id).status != NudgeStatus.CLAIMED:
+        session.rollback()  # a fresh snapshot next time round
+        assert time.monotonic() < deadline, f"action {action_id}'s nudge was never claimed"
+        time.sleep(0.01)
 
 
 def test_429_beyond_the_clients_own_retries_backs_off_then_is_sent(
