@@ -137,28 +137,40 @@ def _deliver(
         channel_id, ts = _send(deps, client, nudge, action, review, now, known)
     except (SlackClientError, OSError) as err:
         error, retry_in, permanent = _failure(err, nudge.attempts)
+        max_attempts = 1 if permanent else deps.settings.nudge_max_attempts
+    except Exception as err:
+        # Not Slack's answer but a bug (in rendering, or in data the code did not expect):
+        # another try fails the same way, and would put this nudge first in every sweep.
+        log.exception("nudge %s could not be sent", nudge.id)
+        error, retry_in, max_attempts = f"{type(err).__name__}: {err}", timedelta(0), 1
+    else:
         with session_scope(deps.engine) as session:
-            status = store.mark_attempt_failed(
+            held = store.mark_sent(
                 session=session,
                 nudge_id=nudge.id,
                 worker=worker,
-                error=error,
+                channel_id=channel_id,
+                ts=ts,
                 now=now,
-                retry_in=retry_in,
-                max_attempts=1 if permanent else deps.settings.nudge_max_attempts,
             )
-        log.warning("nudge %s attempt %s failed (%s): %s", nudge.id, nudge.attempts, status, error)
-        result.failed.append(_delivery(nudge, action, error=f"{error} ({status})"))
+        if not held:
+            # The lease ran out mid-send (or the action was closed meanwhile); say so loudly,
+            # because another sweeper may now send this nudge again.
+            log.error("nudge %s was sent after this worker lost its claim", nudge.id)
+        result.sent.append(_delivery(nudge, action))
         return
     with session_scope(deps.engine) as session:
-        held = store.mark_sent(
-            session=session, nudge_id=nudge.id, worker=worker, channel_id=channel_id, ts=ts, now=now
+        status = store.mark_attempt_failed(
+            session=session,
+            nudge_id=nudge.id,
+            worker=worker,
+            error=error,
+            now=now,
+            retry_in=retry_in,
+            max_attempts=max_attempts,
         )
-    if not held:
-        # The lease ran out mid-send (or the action was closed meanwhile); say so loudly,
-        # because another sweeper may now send this nudge again.
-        log.error("nudge %s was sent after this worker lost its claim", nudge.id)
-    result.sent.append(_delivery(nudge, action))
+    log.warning("nudge %s attempt %s failed (%s): %s", nudge.id, nudge.attempts, status, error)
+    result.failed.append(_delivery(nudge, action, error=f"{error} ({status})"))
 
 
 def _send(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import replace
@@ -13,6 +14,7 @@ from sqlmodel import Session
 
 from bot.app import build_client
 from bot.cli import main
+from bot.clients import InstalledClients
 from bot.deps import Deps
 from bot.digest import send_weekly_digest
 from bot.ids import Act
@@ -246,6 +248,35 @@ def test_after_max_attempts_the_nudge_is_failed_and_status_shows_the_error(
     out = capsys.readouterr().out
     assert "failed: 1" in out
     assert "internal_error (HTTP 503)" in out
+
+
+def test_a_nudge_that_fails_unexpectedly_is_failed_and_the_sweep_goes_on(
+    session: Session, deps: Deps, standin: SlackStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = review(session, title="From a team whose install cannot be read")
+    broken.team_id = "T0BROKEN"
+    [bad] = due_actions(session, 1, review_row=broken, due_at=NOW - timedelta(hours=1))
+    [good] = due_actions(session, 1, review_row=review(session))
+
+    def token_for(team_id: str) -> str:
+        if team_id == "T0BROKEN":
+            raise ValueError("the stored installation cannot be decrypted")
+        return deps.settings.slack_bot_token
+
+    clients = InstalledClients(token_for=token_for, make_client=lambda _: _bare_client(deps))
+
+    with caplog.at_level(logging.ERROR, logger="aarbot.sweep"):
+        result = sweep(deps=deps, client=clients, now=NOW)
+
+    assert [d.nudge_id for d in result.sent] == [_nudge(session, good).id]
+    [failed] = result.failed
+    assert failed.error == "ValueError: the stored installation cannot be decrypted (failed)"
+    row = _nudge(session, bad)
+    assert (row.status, row.attempts) == (NudgeStatus.FAILED, 1)
+    assert "Traceback" in caplog.text
+    assert nudged_action_ids(standin) == {good: 1}
+    later = sweep(deps=deps, client=clients, now=NOW + timedelta(hours=1))
+    assert (later.sent, later.failed) == ([], [])
 
 
 def test_an_escalation_posts_in_the_review_thread_and_dms_the_facilitator_and_leads(
