@@ -173,6 +173,8 @@ def record_modal_answer(
     """Store an answer typed in the Answer modal for the question whose button was pressed."""
     if review.stage in (Stage.CLOSED, Stage.SHARED):
         raise ReviewError("This review is closed. Ask the facilitator to reopen it first.")
+    if review.stage not in RECORDING_STAGES:
+        raise ReviewError("This review has not started yet: answer once it is in the channel.")
     question = template.question(question_key) or current_question(review, template)
     answer = Answer(
         review_id=review.id,
@@ -198,7 +200,12 @@ def _recorded(session: Session, review: Review, answer: Answer, question: Questi
 def edit_reply(
     *, session: Session, review: Review, message_ts: str, text: str
 ) -> tuple[Answer, BlameFinding | None] | None:
-    """Apply an edited thread reply to its stored answer; None if it was never an answer."""
+    """Apply an edited thread reply to its stored answer; None if it was never an answer.
+
+    A closed review's answers stay as its summary showed them, until it is reopened.
+    """
+    if review.stage not in RECORDING_STAGES:
+        return None
     answer = store.answer_for_message(session=session, review_id=review.id, message_ts=message_ts)
     if answer is None or not text.strip():
         return None
@@ -211,7 +218,9 @@ def edit_reply(
 
 
 def delete_reply(*, session: Session, review: Review, message_ts: str) -> bool:
-    """Forget the answer whose thread reply was deleted."""
+    """Forget the answer whose thread reply was deleted; a closed review's answers stay."""
+    if review.stage not in RECORDING_STAGES:
+        return False
     removed = store.delete_answer_for_message(
         session=session, review_id=review.id, message_ts=message_ts
     )

@@ -222,3 +222,49 @@ def test_an_owner_zone_this_machine_does_not_know_reads_the_date_in_the_fallback
     assert "review_date" not in actions.validate(draft, owner, now=NOW)
     found = actions.validate(draft, owner, now=NOW, fallback_tz="Pacific/Kiritimati")
     assert "Sun 22 Nov" in found["review_date"]
+
+
+def _draft(session: Session):
+    return review.start(
+        session=session,
+        template=MISS,
+        team_id="T1",
+        title="Outage",
+        channel_id="C1",
+        facilitator_id="U0ALICE",
+        participant_ids=["U0BOB"],
+    )
+
+
+def test_a_modal_answer_waits_until_the_review_is_posted(session: Session) -> None:
+    r = _draft(session)
+    assert r.stage == Stage.SETUP
+    kw = {"session": session, "template": MISS, "question_key": "actual", "author_id": "U0BOB"}
+    with pytest.raises(review.ReviewError, match="not started"):
+        review.record_modal_answer(review=r, text="Too early", **kw)
+    review.mark_posted(r, message_ts="100.1", permalink=None)
+    assert review.record_modal_answer(review=r, text="Now", **kw).answer.text == "Now"
+    r.stage = Stage.SHARED
+    with pytest.raises(review.ReviewError, match="closed"):
+        review.record_modal_answer(review=r, text="Too late", **kw)
+    assert [a.text for a in store.answers(session=session, review_id=r.id)] == ["Now"]
+
+
+@pytest.mark.parametrize("stage", [Stage.CLOSED, Stage.SHARED])
+def test_a_closed_reviews_answers_stay_as_its_summary_showed_them(
+    session: Session, stage: Stage
+) -> None:
+    r = _started(session)
+    kw = {"session": session, "review": r, "template": MISS, "author_id": "U0BOB"}
+    review.record_reply(text="Checkout stays up", message_ts="5", **kw)
+    review.record_reply(text="Wrong thread", message_ts="6", **kw)
+    r.stage = stage
+    assert review.edit_reply(session=session, review=r, message_ts="5", text="Edited") is None
+    assert not review.delete_reply(session=session, review=r, message_ts="6")
+    kept = [a.text for a in store.answers(session=session, review_id=r.id)]
+    assert kept == ["Checkout stays up", "Wrong thread"]
+
+    review.reopen(review=r, template=MISS, user_id="U0ALICE", leads=())
+    assert review.edit_reply(session=session, review=r, message_ts="5", text="Edited")
+    assert review.delete_reply(session=session, review=r, message_ts="6")
+    assert [a.text for a in store.answers(session=session, review_id=r.id)] == ["Edited"]
