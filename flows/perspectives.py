@@ -49,10 +49,7 @@ def record(
     given = {k: v.strip() for k, v in texts.items() if k in keys and v and v.strip()}
     if not given:
         raise ReviewError("Answer at least one question.")
-    for old in store.answers(session=session, review_id=review.id):
-        if old.source == AnswerSource.PRIVATE and old.author_id == user_id:
-            session.delete(old)
-    session.flush()
+    store.delete_private_answers(session=session, review_id=review.id, author_id=user_id)
     for key, text in given.items():
         store.add_answer(
             session=session,

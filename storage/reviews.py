@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.db import claim_for_write
-from storage.models import Action, ActionStatus, Answer, Participant, Review, Stage
+from storage.models import Action, ActionStatus, Answer, AnswerSource, Participant, Review, Stage
 from storage.types import utcnow
 
 OPEN_STAGES = (Stage.SETUP, Stage.PERSPECTIVES, Stage.DISCUSSION, Stage.ACTIONS)
@@ -289,3 +289,15 @@ def answers_of(*, session: Session, review_ids: Iterable[int]) -> Sequence[Answe
         .where(col(Answer.review_id).in_(ids))
         .order_by(col(Answer.review_id), col(Answer.created_at), col(Answer.id))
     ).all()
+
+
+def delete_private_answers(*, session: Session, review_id: int, author_id: str) -> int:
+    """Remove one person's private answers to a review; return how many there were."""
+    result = session.exec(
+        delete(Answer).where(
+            Answer.review_id == review_id,
+            Answer.author_id == author_id,
+            Answer.source == AnswerSource.PRIVATE,
+        )
+    )
+    return result.rowcount
