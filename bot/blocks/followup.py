@@ -110,15 +110,24 @@ def drop_modal(*, action: Action, meta: str) -> View:
     return modal(ViewId.DROP, "Drop the action", "Drop", blocks, meta)
 
 
-def nudge_buttons(action: Action) -> ActionsBlock:
-    """Done / Reschedule / Drop, each carrying the action id."""
+def nudge_buttons(
+    action: Action, block_id: str | None = None, *, done_primary: bool = True
+) -> ActionsBlock:
+    """Done / Reschedule / Drop, each carrying the action id; the same listeners answer them
+    wherever they are shown. Done is the primary button for the owner, not for a facilitator."""
     value = str(action.id)
     return ActionsBlock(
+        block_id=block_id,
         elements=[
-            ButtonElement(text="Done", action_id=Act.NUDGE_DONE, value=value, style="primary"),
+            ButtonElement(
+                text="Done",
+                action_id=Act.NUDGE_DONE,
+                value=value,
+                style="primary" if done_primary else None,
+            ),
             ButtonElement(text="Reschedule", action_id=Act.NUDGE_RESCHEDULE, value=value),
             ButtonElement(text="Drop", action_id=Act.NUDGE_DROP, value=value),
-        ]
+        ],
     )
 
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from slack_sdk.models.blocks import (
-    ActionsBlock,
     Block,
     ButtonElement,
     DividerBlock,
@@ -109,8 +108,7 @@ def _actions(content: HomeContent) -> list[Block]:
     for action, review in shown:
         blocks.append(section(_action_text(action, review, content)))
         # The nudge DM's own buttons: the same listeners handle a click here.
-        buttons = nudge_buttons(action)
-        blocks.append(ActionsBlock(block_id=f"home_action:{action.id}", elements=buttons.elements))
+        blocks.append(nudge_buttons(action, block_id=f"home_action:{action.id}"))
     return blocks + _more(len(shown), content.action_total, "open action", MoreList.ACTIONS)
 
 

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-)
+from slack_sdk.models.blocks import Block
 
 from bot.blocks import kit
+from bot.blocks.followup import nudge_buttons
 from bot.blocks.kit import context, section
 from bot.blocks.text import clip, escape
-from bot.ids import Act
 from flows.nudges import NudgeKind, format_due
 from storage.models import Action, Review
 
@@ -43,18 +39,10 @@ def nudge_dm(*, kind: str, action: Action, review: Review, today: date) -> tuple
         f"_Worked if:_ {escape(action.success_criterion)}\n"
         f"From the review {review_link(review)} · {format_due(action.review_date, today)}"
     )
-    value = str(action.id)
     blocks: list[Block] = [
         section(headline),
         section(body),
-        ActionsBlock(
-            block_id=f"nudge:{action.id}",
-            elements=[
-                ButtonElement(text="Done", action_id=Act.NUDGE_DONE, value=value, style="primary"),
-                ButtonElement(text="Reschedule", action_id=Act.NUDGE_RESCHEDULE, value=value),
-                ButtonElement(text="Drop", action_id=Act.NUDGE_DROP, value=value),
-            ],
-        ),
+        nudge_buttons(action, block_id=f"nudge:{action.id}"),
         context("Done asks what happened; Drop asks why."),
     ]
     return clip(f"{headline} {what}", TEXT_LIMIT), blocks
@@ -84,16 +72,8 @@ def escalation_messages(
         [
             section(dm_text),
             section(line),
-            ActionsBlock(
-                block_id=f"escalation:{action.id}",
-                elements=[
-                    ButtonElement(text="Done", action_id=Act.NUDGE_DONE, value=str(action.id)),
-                    ButtonElement(
-                        text="Reschedule", action_id=Act.NUDGE_RESCHEDULE, value=str(action.id)
-                    ),
-                    ButtonElement(text="Drop", action_id=Act.NUDGE_DROP, value=str(action.id)),
-                ],
-            ),
+            # The facilitator is asked to check in first, so Done is not put forward.
+            nudge_buttons(action, block_id=f"escalation:{action.id}", done_primary=False),
         ],
     )
     return thread, dm
