@@ -195,6 +195,18 @@ def due_escalation(
         session=session,
         team_id=review.team_id,
         review_id=review.id,
-        chain_ids=[r.id for r in found if r.id is not None],
+        chain_ids=newest_that_fit([r.id for r in found if r.id is not None]),
     )
     return found
+
+
+def newest_that_fit(ids: Sequence[int], width: int = store.CHAIN_IDS_LENGTH) -> list[int]:
+    """The newest of these ids (oldest first) whose comma-joined text fits in `width`."""
+    kept: list[int] = []
+    length = -1  # no comma before the first
+    for review_id in reversed(ids):
+        length += len(str(review_id)) + 1
+        if length > width:
+            break
+        kept.append(review_id)
+    return kept[::-1]

@@ -12,6 +12,8 @@ from storage.visibility import listed_in_channel_sql
 
 # Only earlier reviews of the same workspace, past setup; a confidential one only in its own
 # channel, where the people reading the new review's thread already saw it.
+# The width of escalations.chain_ids: a longer chain keeps its newest ids (flows/repeats.py).
+CHAIN_IDS_LENGTH = Escalation.__table__.c.chain_ids.type.length
 _EARLIER = f"r.id < :me AND r.stage <> :setup AND {listed_in_channel_sql('r')}"
 
 

@@ -1,17 +1,27 @@
-"""The word-overlap score that decides which past reviews look like the same failure."""
+"""Repeats: the word-overlap score, which past reviews are shown and how, and escalations."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from sqlalchemy import event
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from flows.repeats import MIN_SIMILARITY, SHOWN, Past, find_similar, similarity, terms
+from flows.repeats import (
+    MIN_SIMILARITY,
+    SHOWN,
+    Past,
+    due_escalation,
+    find_similar,
+    newest_that_fit,
+    similarity,
+    terms,
+)
 from flows.templates import builtin_templates
 from storage import reviews as store
 from storage.lessons import save_lesson
-from storage.models import AnswerSource, Review, Stage
+from storage.models import AnswerSource, Escalation, Review, Stage
+from storage.repeats import CHAIN_IDS_LENGTH
 from storage.types import utcnow
 
 TEAM = "T0001"
@@ -172,3 +182,28 @@ def test_finding_similar_reviews_reads_the_same_few_times_however_many_match(
     many = _new(session)
     assert len(_similar(session, many)) == SHOWN
     assert _statements(session, lambda: _similar(session, many)) == one
+
+
+def test_the_newest_ids_that_fit_are_kept_oldest_first() -> None:
+    assert newest_that_fit([1, 22, 333], width=9) == [1, 22, 333]  # "1,22,333" is 8
+    assert newest_that_fit([1, 22, 333], width=6) == [22, 333]
+    assert newest_that_fit([1, 22, 333], width=2) == []
+    assert newest_that_fit([]) == []
+
+
+def test_a_long_chain_is_escalated_with_its_newest_ids_stored(session: Session) -> None:
+    previous: Review | None = None
+    for n in range(200):
+        past = _past(session, f"Checkout outage {n}", HAPPENED)
+        past.repeat_of_id = previous.id if previous else None
+        previous = past
+    session.flush()
+    assert previous is not None
+    found = due_escalation(session=session, review=previous, threshold=3, window_days=90)
+    assert found is not None
+    assert len(found) == 200
+    stored = session.exec(select(Escalation)).one().chain_ids
+    assert len(stored) <= CHAIN_IDS_LENGTH
+    ids = [int(i) for i in stored.split(",")]
+    assert ids == [r.id for r in found][-len(ids) :]
+    assert len(ids) > 100
