@@ -16,9 +16,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.kit import context, review_link, section
+from bot.blocks.kit import context, review_link, section, what_and_criterion, worked_if
 from bot.blocks.modals import modal, plain
-from bot.blocks.review import MET
+from bot.blocks.review import met_label
 from bot.blocks.text import clip, escape
 from bot.ids import FOLLOW_UP, Act
 from bot.ids import Block as BlockId
@@ -36,14 +36,8 @@ def _day(action: Action) -> str:
 def _about(action: Action) -> SectionBlock:
     """The action and its success criterion, as the top of a modal or DM."""
     return section(
-        f"*{escape(action.what)}*\n_Worked if:_ {escape(action.success_criterion)}\n"
-        f"Owner <@{action.owner_id}> · review date {_day(action)}"
+        f"{what_and_criterion(action)}\nOwner <@{action.owner_id}> · review date {_day(action)}"
     )
-
-
-def met_label(outcome: str | None) -> str:
-    """ "criterion met" / "criterion partly met" / "criterion not met"."""
-    return MET.get(outcome or "", "outcome not given")
 
 
 def outcome_modal(*, action: Action, meta: str) -> View:
@@ -144,10 +138,7 @@ def action_state_dm(action: Action, review: Review) -> tuple[str, list[Block]]:
     """The nudge DM once acted on: the action and its new state; buttons only while open."""
     state = state_line(action)
     blocks: list[Block] = [
-        section(
-            f"*{escape(action.what)}*\n_Worked if:_ {escape(action.success_criterion)}\n"
-            f"From the review {review_link(review)}"
-        ),
+        section(f"{what_and_criterion(action)}\nFrom the review {review_link(review)}"),
         section(state),
     ]
     if action.status == ActionStatus.DONE and action.outcome_summary:
@@ -162,7 +153,7 @@ def outcome_in_thread(action: Action) -> tuple[str, list[Block]]:
     met = met_label(action.outcome)
     lines = [
         f"*Outcome:* {met} for *{escape(action.what)}* (<@{action.owner_id}>)",
-        f"_Worked if:_ {escape(action.success_criterion)}",
+        worked_if(action),
         f"_What happened:_ {escape(action.outcome_summary or '')}",
     ]
     if action.outcome_notes:

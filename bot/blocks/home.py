@@ -17,11 +17,11 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks.followup import nudge_buttons
-from bot.blocks.kit import SECTION_LIMIT, context, md, review_link, section
+from bot.blocks.kit import SECTION_LIMIT, context, md, review_link, section, what_and_criterion
 from bot.blocks.modals import plain
 from bot.blocks.review import STAGE_LABELS
 from bot.blocks.stats import figures_blocks
-from bot.blocks.text import clip, count, escape
+from bot.blocks.text import clip, count, escape, one_line
 from bot.ids import COMMAND, Act
 from bot.ids import View as ViewId
 from flows.stats import DEFAULT_DAYS, Figures
@@ -69,7 +69,7 @@ def _due(action: Action, today: date) -> str:
 
 def _action_text(action: Action, review: Review, content: HomeContent) -> str:
     return (
-        f"*{escape(action.what)}*\n_Worked if:_ {escape(action.success_criterion)}\n"
+        f"{what_and_criterion(action)}\n"
         f"{_due(action, content.today)} · from {review_link(review, hidden=content.hidden)}"
     )
 
@@ -81,9 +81,9 @@ def _review_line(review: Review) -> str:
 
 
 def _lesson_text(lesson: Lesson, review: Review) -> str:
-    text = escape(clip(" ".join(lesson.text.split()), LESSON_LIMIT))
     return (
-        f">{text}\n_From_ {review_link(review)} · shared in <#{lesson.channel_id}> "
+        f">{one_line(lesson.text, LESSON_LIMIT)}\n"
+        f"_From_ {review_link(review)} · shared in <#{lesson.channel_id}> "
         f"on {lesson.shared_at:%-d %b %Y}"
     )
 

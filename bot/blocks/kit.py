@@ -1,12 +1,12 @@
 """Block Kit pieces the messages share: mrkdwn sections and context lines within Slack's limit,
-and a review's title linked to its message."""
+a review's title linked to its message, and an action with what shows it worked."""
 
 from __future__ import annotations
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.blocks.text import clip, escape
-from storage.models import Review
+from storage.models import Action, Review
 
 SECTION_LIMIT = 3000  # Slack's limit on a section's text and on a context element's
 HIDDEN = "a confidential review"  # what a review the reader may not see is called
@@ -44,3 +44,13 @@ def review_link(
     if bold_unlinked and not review.permalink:
         return f"*{escape(review.title)}*"
     return linked(review.title, review.permalink)
+
+
+def worked_if(action: Action) -> str:
+    """The action's success criterion, as every message words it."""
+    return f"_Worked if:_ {escape(action.success_criterion)}"
+
+
+def what_and_criterion(action: Action) -> str:
+    """The action in bold, and its success criterion on the line below."""
+    return f"*{escape(action.what)}*\n{worked_if(action)}"

@@ -8,7 +8,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.blocks import kit
 from bot.blocks.followup import nudge_buttons
-from bot.blocks.kit import context, section
+from bot.blocks.kit import context, section, what_and_criterion
 from bot.blocks.text import clip, escape
 from flows.nudges import NudgeKind, format_due
 from storage.models import Action, Review
@@ -35,8 +35,7 @@ def nudge_dm(*, kind: str, action: Action, review: Review, today: date) -> tuple
     headline = _headline(kind, action, today)
     what = escape(action.what)
     body = (
-        f"*{what}*\n"
-        f"_Worked if:_ {escape(action.success_criterion)}\n"
+        f"{what_and_criterion(action)}\n"
         f"From the review {review_link(review)} · {format_due(action.review_date, today)}"
     )
     blocks: list[Block] = [
@@ -55,7 +54,7 @@ def escalation_messages(
     what = escape(action.what)
     late = f"{days_late} day{'' if days_late == 1 else 's'}"
     line = (
-        f"*{what}*\n_Worked if:_ {escape(action.success_criterion)}\n"
+        f"{what_and_criterion(action)}\n"
         f"Owner <@{action.owner_id}> · review date {action.review_date:%a %-d %b %Y}"
     )
     thread_text = f"🚩 An action from this review is {late} past its review date and still open."

@@ -14,17 +14,13 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.kit import HIDDEN, SECTION_LIMIT, context, md, review_link, section
 from bot.blocks.review import action_line
-from bot.blocks.text import clip, count, escape
+from bot.blocks.text import clip, count, one_line
 from bot.ids import Act
 from flows.repeats import Past
 from flows.templates import GAP_LABELS
 from storage.models import Action, Review
 
 SHOWN_ACTIONS = 10
-
-
-def _one_line(text: str, limit: int) -> str:
-    return escape(clip(" ".join(text.split()), limit))
 
 
 def _done(past: Past) -> str:
@@ -39,7 +35,7 @@ def _said(past: Past, text: str | None, missing: str) -> str:
     # A confidential review's answers stay in its own thread, as on its lesson card.
     if past.confidential:
         return "🔒 _kept private: confidential review_"
-    return _one_line(text, 300) if text else missing
+    return one_line(text, 300) if text else missing
 
 
 def similar_message(review: Review, pasts: Sequence[Past]) -> tuple[str, list[Block]]:

@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.blocks.kit import context, review_link, section
+from bot.blocks.kit import context, review_link, section, worked_if
 from bot.blocks.text import clip, count, escape
 from bot.ids import Act
 from bot.ids import Block as BlockId
@@ -60,17 +60,22 @@ def _mentions(user_ids: Sequence[str], limit: int = 20) -> str:
     return shown + (f" and {len(user_ids) - limit} more" if len(user_ids) > limit else "")
 
 
+def met_label(outcome: str | None) -> str:
+    """ "criterion met" / "criterion partly met" / "criterion not met"."""
+    return MET.get(outcome or "", "outcome not given")
+
+
 def action_line(action: Action) -> str:
     """One action as a line: what, owner, date, criterion, status."""
     status = ""
     if action.status == ActionStatus.DONE:
-        status = f" · ✅ done · {MET.get(action.outcome or '', 'outcome not given')}"
+        status = f" · ✅ done · {met_label(action.outcome)}"
     elif action.status == ActionStatus.DROPPED:
         status = f" · ✖️ dropped: {escape(clip(action.drop_reason or '', 200))}"
     return (
         f"• *{escape(action.what)}*: <@{action.owner_id}>, review "
         f"{action.review_date:%a %-d %b %Y}{status}\n"
-        f"   _Worked if:_ {escape(action.success_criterion)}"
+        f"   {worked_if(action)}"
     )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import Block
 
 from bot.blocks.kit import context, linked, section
-from bot.blocks.text import clip, escape
+from bot.blocks.text import clip, one_line
 from bot.ids import COMMAND
 from storage.search import SearchHit
 
@@ -24,7 +24,7 @@ def search_usage() -> tuple[str, list[Block]]:
 
 def search_results(query: str, hits: Sequence[SearchHit]) -> tuple[str, list[Block]]:
     """Fallback text and blocks listing the hits, or saying that nothing matched."""
-    shown = escape(clip(" ".join(query.split()), QUERY_LIMIT))
+    shown = one_line(query, QUERY_LIMIT)
     if not hits:
         text = f"No past reviews match “{shown}”."
         return text, [section(text + " Try fewer or different words.")]
@@ -33,7 +33,7 @@ def search_results(query: str, hits: Sequence[SearchHit]) -> tuple[str, list[Blo
     for hit in hits:
         link = linked(clip(hit.title, TITLE_LIMIT), hit.permalink)
         lesson = (
-            f"\n>{escape(clip(' '.join(hit.lesson.split()), LESSON_LIMIT))}"
+            f"\n>{one_line(hit.lesson, LESSON_LIMIT)}"
             if hit.lesson
             else "\n_No lesson recorded yet._"
         )

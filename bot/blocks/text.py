@@ -16,3 +16,8 @@ def count(n: int, noun: str) -> str:
 def clip(text: str, limit: int) -> str:
     """Shorten text to at most `limit` characters, marking the cut with an ellipsis."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def one_line(text: str, limit: int) -> str:
+    """User text on one line (its whitespace runs made single spaces), clipped, then escaped."""
+    return escape(clip(" ".join(text.split()), limit))
