@@ -20,6 +20,13 @@ from bot.settings import Settings
 
 # A reinstall (a new token) reaches the jobs within this long.
 TOKEN_TTL_SECONDS = 300.0
+# A team without an install is asked about again after this long (an install reaches the jobs).
+MISS_TTL_SECONDS = 60.0
+# Slack's answer when the token itself is dead (revoked, expired, its workspace or bot user
+# deleted), whoever the call was about. The doctor says so; the jobs hold that team's work.
+REJECTED_TOKEN_ERRORS = frozenset(
+    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
+)
 
 
 class NotInstalledError(SlackClientError):
@@ -36,11 +43,14 @@ class OneClient:
         """The one client."""
         return self.client
 
+    def forget(self, _team_id: str) -> None:
+        """Nothing to forget: the one token is settings, read at start-up."""
+
 
 @dataclass(frozen=True)
 class _Cached:
-    token: str
-    client: WebClient
+    token: str | None  # None: the team has no install
+    client: WebClient | None
     at: float
 
 
@@ -53,11 +63,13 @@ class InstalledClients:
         token_for: Callable[[str], str | None],
         make_client: Callable[[str], WebClient],
         ttl: float = TOKEN_TTL_SECONDS,
+        miss_ttl: float = MISS_TTL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._token_for = token_for
         self._make_client = make_client
         self._ttl = ttl
+        self._miss_ttl = miss_ttl
         self._clock = clock
         self._cache: dict[str, _Cached] = {}
         self._lock = threading.Lock()
@@ -67,21 +79,30 @@ class InstalledClients:
         now = self._clock()
         with self._lock:
             cached = self._cache.get(team_id)
-        if cached is not None and now - cached.at < self._ttl:
+        if cached is not None and cached.client is None and now - cached.at < self._miss_ttl:
+            raise NotInstalledError(f"aarbot is not installed in team {team_id}")
+        if cached is not None and cached.client is not None and now - cached.at < self._ttl:
             return cached.client
         token = self._token_for(team_id)
         if not token:
+            # A miss is kept too (briefly): a sweep through an uninstalled team's nudges, or
+            # a digest of its channels, asks the store once, not once for each.
             with self._lock:
-                self._cache.pop(team_id, None)
+                self._cache[team_id] = _Cached(None, None, now)
             raise NotInstalledError(f"aarbot is not installed in team {team_id}")
         client = (
             cached.client
-            if cached is not None and cached.token == token
+            if cached is not None and cached.client is not None and cached.token == token
             else self._make_client(token)
         )
         with self._lock:
             self._cache[team_id] = _Cached(token, client, now)
         return client
+
+    def forget(self, team_id: str) -> None:
+        """Drop what is kept for the team (Slack rejected its token): next time, ask the store."""
+        with self._lock:
+            self._cache.pop(team_id, None)
 
 
 TeamClients = OneClient | InstalledClients

@@ -22,13 +22,6 @@ _COPY_FROM_SLACK = (
     "copy the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page "
     "into SLACK_BOT_TOKEN"
 )
-_REJECTED_TOKEN = {
-    "invalid_auth",
-    "not_authed",
-    "token_revoked",
-    "token_expired",
-    "account_inactive",
-}
 
 
 @dataclass(frozen=True)
@@ -231,14 +224,15 @@ def _call(
     from slack_sdk.errors import SlackApiError
 
     from bot.app import build_client
+    from bot.clients import REJECTED_TOKEN_ERRORS
 
     try:
         return getattr(build_client(settings, token=token), method)(**args), ""
     except SlackApiError as err:
         code = err.response.get("error", "unknown error")
-        if code in _REJECTED_TOKEN and token is not None:
+        if code in REJECTED_TOKEN_ERRORS and token is not None:
             return None, f"Slack rejected the workspace's bot token ({code})"
-        if code in _REJECTED_TOKEN:
+        if code in REJECTED_TOKEN_ERRORS:
             return None, f"Slack rejected SLACK_BOT_TOKEN ({code}): {_COPY_FROM_SLACK}"
         return None, f"{err.response.api_url.rsplit('/', 1)[-1]} failed ({code})"
     except OSError as exc:

@@ -21,21 +21,22 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.blocks.nudges import escalation_messages, nudge_dm
-from bot.clients import TeamClients, as_team_clients
+from bot.clients import REJECTED_TOKEN_ERRORS, TeamClients, as_team_clients
 from bot.deps import Deps
 from flows.nudges import NudgeKind
 from storage import nudges as store
 from storage.db import session_scope
-from storage.models import Action, ActionStatus, Nudge, Review
+from storage.models import Action, ActionStatus, Nudge, NudgeStatus, Review
 
 log = logging.getLogger("aarbot.sweep")
 
 LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
 # Slack answers these with 200 and ok:false; asking again will not change the answer.
-PERMANENT_ERRORS = frozenset(
-    {"user_not_found", "account_inactive", "cannot_dm_bot", "user_disabled", "is_archived"}
-)
+PERMANENT_ERRORS = frozenset({"user_not_found", "cannot_dm_bot", "user_disabled", "is_archived"})
+# A team whose token Slack rejected (REJECTED_TOKEN_ERRORS) is tried again after this long:
+# its nudges wait, their attempts uncounted, until the token is fixed or the app reinstalled.
+TOKEN_HOLD = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ def sweep(
         return result
     clients = as_team_clients(client)
     dm_channels: dict[str, dict[str, str]] = {}  # by team, then user
+    held: dict[str, str] = {}  # teams whose token Slack rejected in this sweep, and how
     while True:
         with session_scope(deps.engine) as session:
             ids = store.claim_due(
@@ -106,7 +108,7 @@ def sweep(
         with session_scope(deps.engine) as session:
             claimed = store.claimed_with_context(session=session, nudge_ids=ids)
         for nudge, _action, review in claimed:
-            _deliver(deps, clients, nudge, review, now, worker, result, dm_channels)
+            _deliver(deps, clients, nudge, review, now, worker, result, dm_channels, held)
         if len(ids) < batch:
             return result
 
@@ -120,6 +122,7 @@ def _deliver(
     worker: str,
     result: SweepResult,
     dm_channels: dict[str, dict[str, str]],
+    held: dict[str, str],
 ) -> None:
     # Read the action again just before sending: a Done or Drop click since the claim wins.
     with session_scope(deps.engine) as session:
@@ -130,6 +133,10 @@ def _deliver(
         if action is not None:
             result.cancelled.append(_delivery(nudge, action))
         return
+    if review.team_id in held:
+        # The token is dead for every nudge of the team: no need to hear it again.
+        _release(deps, nudge, action, worker, now, result, held[review.team_id])
+        return
     try:
         # NotInstalledError (a team without a token) is a client error too: retried, then failed.
         client = clients.for_team(review.team_id)
@@ -137,6 +144,14 @@ def _deliver(
         channel_id, ts = _send(deps, client, nudge, action, review, now, known)
     except (SlackClientError, OSError) as err:
         error, retry_in, permanent = _failure(err, nudge.attempts)
+        if _token_rejected(err):
+            # Not this nudge's fault: hold the team's nudges, and ask the installation
+            # store for its token again next time, so a reinstall is picked up.
+            log.error("Slack rejected team %s's token (%s)", review.team_id, error)
+            held[review.team_id] = error
+            clients.forget(review.team_id)
+            _release(deps, nudge, action, worker, now, result, error)
+            return
         max_attempts = 1 if permanent else deps.settings.nudge_max_attempts
     except Exception as err:
         # Not Slack's answer but a bug (in rendering, or in data the code did not expect):
@@ -171,6 +186,30 @@ def _deliver(
         )
     log.warning("nudge %s attempt %s failed (%s): %s", nudge.id, nudge.attempts, status, error)
     result.failed.append(_delivery(nudge, action, error=f"{error} ({status})"))
+
+
+def _release(
+    deps: Deps,
+    nudge: Nudge,
+    action: Action,
+    worker: str,
+    now: datetime,
+    result: SweepResult,
+    error: str,
+) -> None:
+    with session_scope(deps.engine) as session:
+        store.release(
+            session=session,
+            nudge_id=nudge.id,
+            worker=worker,
+            error=error,
+            not_before=now + TOKEN_HOLD,
+        )
+    result.failed.append(_delivery(nudge, action, error=f"{error} ({NudgeStatus.PENDING})"))
+
+
+def _token_rejected(err: Exception) -> bool:
+    return isinstance(err, SlackApiError) and err.response.get("error") in REJECTED_TOKEN_ERRORS
 
 
 def _send(

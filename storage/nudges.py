@@ -166,6 +166,21 @@ def mark_cancelled(*, session: Session, nudge_id: int, worker: str) -> bool:
     return _finish(session, nudge_id, worker, status=NudgeStatus.CANCELLED, lease_expires_at=None)
 
 
+def release(
+    *, session: Session, nudge_id: int, worker: str, error: str, not_before: datetime
+) -> bool:
+    """Give a claimed nudge back untried, its attempt uncounted, to go again from not_before."""
+    return _finish(
+        session,
+        nudge_id,
+        worker,
+        status=NudgeStatus.PENDING,
+        attempts=Nudge.attempts - 1,
+        last_error=error[:500],
+        lease_expires_at=not_before,
+    )
+
+
 def mark_attempt_failed(
     *,
     session: Session,

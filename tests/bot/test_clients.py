@@ -54,6 +54,37 @@ def test_installed_tokens_are_looked_up_per_team_kept_briefly_and_refreshed() ->
         clients.for_team("T2")
 
 
+def test_a_missing_install_is_kept_briefly_and_a_rejected_token_is_forgotten() -> None:
+    tokens = {"T1": "xoxb-one"}
+    lookups: list[str] = []
+    now = [0.0]
+
+    def token_for(team_id: str) -> str | None:
+        lookups.append(team_id)
+        return tokens.get(team_id)
+
+    clients = InstalledClients(
+        token_for=token_for,
+        make_client=lambda token: WebClient(token=token),
+        ttl=300,
+        miss_ttl=60,
+        clock=lambda: now[0],
+    )
+    for _ in range(3):  # a sweep through three of T2's nudges
+        with pytest.raises(NotInstalledError, match="not installed in team T2"):
+            clients.for_team("T2")
+    assert lookups == ["T2"]
+    tokens["T2"] = "xoxb-installed"
+    now[0] = 61
+    assert clients.for_team("T2").token == "xoxb-installed"
+
+    assert clients.for_team("T1").token == "xoxb-one"
+    tokens["T1"] = "xoxb-reinstalled"
+    clients.forget("T1")  # Slack rejected xoxb-one
+    assert clients.for_team("T1").token == "xoxb-reinstalled"
+    assert lookups == ["T2", "T2", "T1", "T1"]
+
+
 def test_installed_clients_come_from_the_installation_store(
     standin: SlackStandIn, database_url: str, engine: Engine
 ) -> None:

@@ -19,7 +19,7 @@ from bot.deps import Deps
 from bot.digest import send_weekly_digest
 from bot.ids import Act
 from bot.standin import SlackStandIn
-from bot.sweep import LEASE, sweep
+from bot.sweep import LEASE, TOKEN_HOLD, sweep
 from storage import nudges
 from storage.models import Action, ActionStatus, Nudge, NudgeStatus
 from tests.bot.nudging import NOW, due_actions, nudged_action_ids, review
@@ -277,6 +277,37 @@ def test_a_nudge_that_fails_unexpectedly_is_failed_and_the_sweep_goes_on(
     assert nudged_action_ids(standin) == {good: 1}
     later = sweep(deps=deps, client=clients, now=NOW + timedelta(hours=1))
     assert (later.sent, later.failed) == ([], [])
+
+
+@pytest.mark.parametrize("error", ["token_revoked", "account_inactive"])
+def test_a_rejected_token_holds_the_teams_nudges_without_using_their_attempts(
+    session: Session, deps: Deps, standin: SlackStandIn, error: str
+) -> None:
+    actions = due_actions(session, 3, review_row=review(session))
+    lookups: list[str] = []
+
+    def token_for(team_id: str) -> str:
+        lookups.append(team_id)
+        return deps.settings.slack_bot_token
+
+    clients = InstalledClients(token_for=token_for, make_client=lambda _: _bare_client(deps))
+    standin.fail_next("conversations.open", status=200, error=error, times=100)  # dead
+
+    held = sweep(deps=deps, client=clients, now=NOW)
+
+    assert held.sent == []
+    assert [d.error for d in held.failed] == [f"{error} (HTTP 200) (pending)"] * 3
+    assert len(standin.calls) == 1  # the team's other nudges did not ask again
+    session.expire_all()
+    rows = [_nudge(session, a) for a in actions]
+    assert {(r.status, r.attempts) for r in rows} == {(NudgeStatus.PENDING, 0)}
+    assert sweep(deps=deps, client=clients, now=NOW + TOKEN_HOLD / 2).failed == []
+    # The token works again (say, the app was reinstalled): the store is asked for it anew.
+    standin.heal("conversations.open")
+    later = sweep(deps=deps, client=clients, now=NOW + TOKEN_HOLD)
+    assert len(later.sent) == 3
+    assert lookups == ["T0TEAM", "T0TEAM"]
+    assert nudged_action_ids(standin) == dict.fromkeys(actions, 1)
 
 
 def test_an_escalation_posts_in_the_review_thread_and_dms_the_facilitator_and_leads(
