@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
@@ -12,6 +13,8 @@ from bot.deps import Deps
 from flows.actions import Owner
 from storage.models import SlackUser
 from storage.people import cached_user, remember_user
+
+log = logging.getLogger("aarbot.people")
 
 FRESH_FOR = timedelta(days=1)
 _EVER = datetime(1970, 1, 1, tzinfo=UTC)
@@ -51,6 +54,22 @@ def lookup(
             fetched_at=now,
         )
     return _owner(row, deps)
+
+
+def unknown_to_slack(
+    *, client: WebClient, session: Session, deps: Deps, team_id: str, user_id: str
+) -> bool:
+    """Look the person up ahead of a check that reads only the database (`known`); True only
+    when Slack says there is no such person.
+
+    A failed call is logged, not raised: nothing is lost, as the check asks again.
+    """
+    try:
+        found = lookup(client=client, session=session, deps=deps, team_id=team_id, user_id=user_id)
+    except SlackApiError as err:
+        log.warning("could not look up %s: %s", user_id, err.response.get("error"))
+        return False
+    return found is None
 
 
 def _owner(row: SlackUser, deps: Deps) -> Owner:

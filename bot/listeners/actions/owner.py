@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import people
 from bot.deps import Deps
 from bot.listeners.session import after_ack
-
-log = logging.getLogger("aarbot.actions")
 
 
 @after_ack
@@ -25,8 +20,7 @@ def look_up_owner(
     if not user_id:
         return
     team_id = context.team_id or (body.get("team") or {}).get("id", "")
-    try:
-        people.lookup(client=client, session=session, deps=deps, team_id=team_id, user_id=user_id)
-    except SlackApiError as err:
-        # Nothing is lost: the submission asks again if the person is still unknown then.
-        log.warning("could not look up %s: %s", user_id, err.response.get("error"))
+    # Whether Slack knows them is for the submission to say; asking now caches the answer.
+    people.unknown_to_slack(
+        client=client, session=session, deps=deps, team_id=team_id, user_id=user_id
+    )

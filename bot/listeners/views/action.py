@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import people, posting, sharing
@@ -20,8 +18,6 @@ from bot.listeners.views import values
 from flows import actions
 from storage import reviews as store
 from storage.models import Review
-
-log = logging.getLogger("aarbot.actions")
 
 CHECKING_OWNER = "One moment: I am checking this person with Slack. Press Add action again."
 
@@ -48,8 +44,9 @@ def submit_action(
     """Check the action, store it, then (after the ack) show it in the thread.
 
     The owner is checked against what users.info last said, from the database: no Web API
-    call may hold up the ack. Picking the owner already had it looked up (`learn_owner`); if
-    that has not landed yet, the modal asks to submit again while it is looked up now.
+    call may hold up the ack. Picking the owner already had it looked up
+    (`actions.owner.look_up_owner`); if that has not landed yet, the modal asks to submit
+    again while it is looked up now.
     """
     review = store.get_review(session=session, review_id=int(values.meta(view)["review"]))
     if review is None:
@@ -104,23 +101,16 @@ def look_up_owner(
     client: WebClient, deps: Deps, review: Review, team_id: str, user_id: str, asked_by: str
 ) -> Callable[[Session], None]:
     """Work for after the ack: ask users.info about a new owner, so the next submit knows."""
-    channel_id, thread_ts = review.channel_id, review.thread_ts
+    review_id = review.id  # the listener's session has closed by the time this runs
 
     def look_up(session: Session) -> None:
-        try:
-            found = people.lookup(
-                client=client, session=session, deps=deps, team_id=team_id, user_id=user_id
-            )
-        except SlackApiError as err:
-            # The modal is still open with everything typed; the next submit asks again.
-            log.warning("could not look up %s: %s", user_id, err.response.get("error"))
+        if not people.unknown_to_slack(
+            client=client, session=session, deps=deps, team_id=team_id, user_id=user_id
+        ):
             return
-        if found is None and thread_ts:
-            client.chat_postEphemeral(
-                channel=channel_id,
-                user=asked_by,
-                thread_ts=thread_ts,
-                text=f"Slack does not know <@{user_id}>, so they cannot own an action.",
-            )
+        review = store.get_review(session=session, review_id=review_id)
+        if review is not None and review.thread_ts:
+            text = f"Slack does not know <@{user_id}>, so they cannot own an action."
+            posting.tell(client, review, asked_by, text)
 
     return look_up
