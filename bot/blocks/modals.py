@@ -8,21 +8,19 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     CheckboxesElement,
-    ContextBlock,
     ConversationSelectElement,
     DatePickerElement,
     InputBlock,
-    MarkdownTextObject,
     Option,
     PlainTextInputElement,
     PlainTextObject,
-    SectionBlock,
     StaticSelectElement,
     UserMultiSelectElement,
     UserSelectElement,
 )
 from slack_sdk.models.views import View
 
+from bot.blocks.kit import context, section
 from bot.blocks.text import clip, escape
 from bot.ids import Block
 from bot.ids import Option as Opt
@@ -73,7 +71,7 @@ def start_modal(
     options = [Option(value=key, label=clip(t.name, 75)) for key, t in templates.items()]
     blocks: list = []
     if source_note:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(source_note, 2000))]))
+        blocks.append(context(clip(source_note, 2000)))
     blocks.append(
         InputBlock(
             block_id=Block.TITLE,
@@ -157,14 +155,8 @@ def start_modal(
 def answer_modal(*, question: Question, review_title: str, meta: str) -> View:
     """A roomy box for a longer answer to one question."""
     blocks = [
-        SectionBlock(text=MarkdownTextObject(text=f"*{escape(question.prompt)}*")),
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=clip(f"{escape(question.help)}  ·  {escape(review_title)}", 2000)
-                )
-            ]
-        ),
+        section(f"*{escape(question.prompt)}*"),
+        context(clip(f"{escape(question.help)}  ·  {escape(review_title)}", 2000)),
         InputBlock(
             block_id=Block.ANSWER,
             label=plain("Your answer"),
@@ -181,7 +173,7 @@ def action_modal(*, meta: str, kinds: Sequence[str], note: str | None = None) ->
     options = [Option(value=k, label=KINDS[k]) for k in kinds]
     blocks: list = []
     if note:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(note, 2000))]))
+        blocks.append(context(clip(note, 2000)))
     blocks += [
         InputBlock(
             block_id=Block.WHAT,
@@ -223,11 +215,9 @@ def action_modal(*, meta: str, kinds: Sequence[str], note: str | None = None) ->
 def perspective_modal(*, review_title: str, questions: Sequence[Question], meta: str) -> View:
     """The diagnostic questions, answered alone before the group discussion."""
     blocks: list = [
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=f"*{escape(review_title)}*\nAnswer what you can, on your own. The group "
-                "sees the answers together when the discussion starts."
-            )
+        section(
+            f"*{escape(review_title)}*\nAnswer what you can, on your own. The group "
+            "sees the answers together when the discussion starts."
         )
     ]
     for question in questions:
