@@ -33,7 +33,9 @@ log = logging.getLogger("aarbot.sweep")
 LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
 # Slack answers these with 200 and ok:false; asking again will not change the answer.
-PERMANENT_ERRORS = frozenset({"user_not_found", "cannot_dm_bot", "user_disabled", "is_archived"})
+# The first three say the person can get no DM from the bot at all.
+UNREACHABLE_PEOPLE = frozenset({"user_not_found", "cannot_dm_bot", "user_disabled"})
+PERMANENT_ERRORS = UNREACHABLE_PEOPLE | {"is_archived"}
 # A team whose token Slack rejected (REJECTED_TOKEN_ERRORS) is tried again after this long:
 # its nudges wait, their attempts uncounted, until the token is fixed or the app reinstalled.
 TOKEN_HOLD = timedelta(minutes=5)
@@ -224,35 +226,73 @@ def _send(
     """Post the nudge; return the channel and ts of the message that is its record."""
     today = _local_today(action.owner_tz, deps.settings.default_tz, now)
     if nudge.kind == NudgeKind.ESCALATION:
-        (thread_text, thread_blocks), (dm_text, dm_blocks) = escalation_messages(
-            action, review, (today - action.review_date).days
-        )
-        # DMs first, the thread post last as the record: a failed DM retries the escalation
-        # without having posted in the thread twice.
-        for person in dict.fromkeys([review.facilitator_id, *deps.settings.leads]):
-            try:
-                dm = _dm_channel(client, person, dm_channels)
-            except SlackApiError as err:
-                # With several workspaces, a lead of another one is not in this one: skip
-                # them rather than hold up the escalation for good.
-                if person == review.facilitator_id or err.response.get("error") != "user_not_found":
-                    raise
-                log.info(
-                    "escalation %s: lead %s is not in team %s", nudge.id, person, review.team_id
-                )
+        return _escalate(deps, client, nudge, action, review, today, dm_channels)
+    text, blocks = nudge_dm(kind=nudge.kind, action=action, review=review, today=today)
+    channel = _dm_channel(client, action.owner_id, dm_channels)
+    posted = client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    return posted["channel"], posted["ts"]
+
+
+def _escalate(
+    deps: Deps,
+    client: WebClient,
+    nudge: Nudge,
+    action: Action,
+    review: Review,
+    today: date,
+    dm_channels: dict[str, str],
+) -> tuple[str, str]:
+    """DM the facilitator and leads, then post in the review's thread; return the record.
+
+    Nothing records which of these went out, so the first message delivered decides: before
+    it, a failure raises (a retry sends nothing twice), skipping only people who cannot get
+    a DM at all; after it, a failure is logged and the rest still go, so a retry never DMs
+    anyone twice. The thread post is the record if it is made, else the first DM.
+    """
+    (thread_text, thread_blocks), (dm_text, dm_blocks) = escalation_messages(
+        action, review, (today - action.review_date).days
+    )
+    first: tuple[str, str] | None = None
+    for person in dict.fromkeys([review.facilitator_id, *deps.settings.leads]):
+        try:
+            dm = _dm_channel(client, person, dm_channels)
+            posted = client.chat_postMessage(channel=dm, text=dm_text, blocks=dm_blocks)
+        except (SlackClientError, OSError) as err:
+            if _unreachable(err):
+                # With several workspaces, a lead of another one is not in this one.
+                log.info("escalation %s: %s cannot get a DM: %s", nudge.id, person, _describe(err))
                 continue
-            client.chat_postMessage(channel=dm, text=dm_text, blocks=dm_blocks)
+            if first is None:
+                raise
+            log.warning("escalation %s: no DM to %s: %s", nudge.id, person, _describe(err))
+            continue
+        first = first or (posted["channel"], posted["ts"])
+    try:
         posted = client.chat_postMessage(
             channel=review.channel_id,
             thread_ts=review.thread_ts or review.message_ts,
             text=thread_text,
             blocks=thread_blocks,
         )
-        return posted["channel"], posted["ts"]
-    text, blocks = nudge_dm(kind=nudge.kind, action=action, review=review, today=today)
-    channel = _dm_channel(client, action.owner_id, dm_channels)
-    posted = client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    except (SlackClientError, OSError) as err:
+        if first is None:
+            raise
+        log.warning(
+            "escalation %s: not posted in its review's thread: %s", nudge.id, _describe(err)
+        )
+        return first
     return posted["channel"], posted["ts"]
+
+
+def _unreachable(err: Exception) -> bool:
+    """Slack says this person cannot get a DM from the bot at all (gone, deactivated, a bot)."""
+    return isinstance(err, SlackApiError) and err.response.get("error") in UNREACHABLE_PEOPLE
+
+
+def _describe(err: Exception) -> str:
+    if isinstance(err, SlackApiError):
+        return str(err.response.get("error"))
+    return f"{type(err).__name__}: {err}"
 
 
 def _dm_channel(client: WebClient, user_id: str, known: dict[str, str]) -> str:
