@@ -218,9 +218,8 @@ def edit_reply(
 
 
 def delete_reply(*, session: Session, review: Review, message_ts: str) -> bool:
-    """Forget the answer whose thread reply was deleted; a closed review's answers stay."""
-    if review.stage not in RECORDING_STAGES:
-        return False
+    """Forget the answer whose thread reply was deleted, whatever the stage: whoever wrote it
+    chose to take it back, and search and exports must not keep it."""
     removed = store.delete_answer_for_message(
         session=session, review_id=review.id, message_ts=message_ts
     )

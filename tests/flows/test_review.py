@@ -251,7 +251,7 @@ def test_a_modal_answer_waits_until_the_review_is_posted(session: Session) -> No
 
 
 @pytest.mark.parametrize("stage", [Stage.CLOSED, Stage.SHARED])
-def test_a_closed_reviews_answers_stay_as_its_summary_showed_them(
+def test_a_closed_reviews_answers_stay_as_its_summary_showed_them_unless_taken_back(
     session: Session, stage: Stage
 ) -> None:
     r = _started(session)
@@ -259,12 +259,14 @@ def test_a_closed_reviews_answers_stay_as_its_summary_showed_them(
     review.record_reply(text="Checkout stays up", message_ts="5", **kw)
     review.record_reply(text="Wrong thread", message_ts="6", **kw)
     r.stage = stage
+    # An edit after the close does not rewrite what the summary showed...
     assert review.edit_reply(session=session, review=r, message_ts="5", text="Edited") is None
-    assert not review.delete_reply(session=session, review=r, message_ts="6")
     kept = [a.text for a in store.answers(session=session, review_id=r.id)]
     assert kept == ["Checkout stays up", "Wrong thread"]
+    # ...but a deleted reply is gone: its author took it back, so search and exports drop it.
+    assert review.delete_reply(session=session, review=r, message_ts="6")
+    assert [a.text for a in store.answers(session=session, review_id=r.id)] == ["Checkout stays up"]
 
     review.reopen(review=r, template=MISS, user_id="U0ALICE", leads=())
     assert review.edit_reply(session=session, review=r, message_ts="5", text="Edited")
-    assert review.delete_reply(session=session, review=r, message_ts="6")
     assert [a.text for a in store.answers(session=session, review_id=r.id)] == ["Edited"]
