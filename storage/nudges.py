@@ -50,6 +50,20 @@ def replace_plan(
     session.flush()
 
 
+def delivered_kinds(
+    *, session: Session, action_id: int, among: Iterable[tuple[str, datetime]]
+) -> set[str]:
+    """The kinds whose nudge at one of the (kind, due_at) `among` is sent or being sent."""
+    keys = set(among)
+    rows = session.exec(
+        select(Nudge.kind, Nudge.due_at).where(
+            Nudge.action_id == action_id,
+            col(Nudge.status).in_([NudgeStatus.SENT, NudgeStatus.CLAIMED]),
+        )
+    ).all()
+    return {kind for kind, due_at in rows if (kind, due_at) in keys}
+
+
 def cancel_pending(*, session: Session, action_id: int) -> int:
     """Cancel whatever has not been sent for this action (done, dropped, rescheduled)."""
     result = session.exec(
