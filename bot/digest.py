@@ -52,8 +52,10 @@ def send_weekly_digest(*, deps: Deps, client: WebClient | TeamClients, now: date
 def _one_channel(deps: Deps, client: WebClient, team_id: str, channel_id: str, now: datetime):
     today = now.date()
     week_end = today + timedelta(days=6 - today.weekday())
-    # The mark and the post share a transaction: if the post fails the mark rolls back, and
-    # a second replica's mark waits on (PostgreSQL) or fails against (SQLite) this one.
+    # The week is marked (compare-and-set) and committed before the post, so no transaction
+    # waits on Slack (on SQLite that would hold every writer's lock), a second replica sees
+    # the mark at once, and nothing can undo a digest that did go out. A failed post gives
+    # the week back.
     with session_scope(deps.engine) as session:
         previous = store.last_digest_at(session=session, team_id=team_id, channel_id=channel_id)
         if previous is not None and previous > now - MIN_GAP:
@@ -74,7 +76,18 @@ def _one_channel(deps: Deps, client: WebClient, team_id: str, channel_id: str, n
         if content.empty:
             return 0
         text, blocks = digest_message(content, since=since)
+    try:
         client.chat_postMessage(channel=channel_id, text=text, blocks=blocks)
+    except Exception:
+        with session_scope(deps.engine) as session:
+            store.unmark_digest_sent(
+                session=session,
+                team_id=team_id,
+                channel_id=channel_id,
+                sent_at=now,
+                previous=previous,
+            )
+        raise
     return 1
 
 

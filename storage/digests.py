@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -105,4 +105,20 @@ def mark_digest_sent(
         )
         .values(sent_at=now)
     )
+    return bool(result.rowcount)
+
+
+def unmark_digest_sent(
+    *, session: Session, team_id: str, channel_id: str, sent_at: datetime, previous: datetime | None
+) -> bool:
+    """Give back a mark whose digest was not posted: `previous` again, unless marked since."""
+    ours = (
+        ChannelDigest.team_id == team_id,
+        ChannelDigest.channel_id == channel_id,
+        ChannelDigest.sent_at == sent_at,
+    )
+    if previous is None:
+        result = session.exec(delete(ChannelDigest).where(*ours))
+    else:
+        result = session.exec(update(ChannelDigest).where(*ours).values(sent_at=previous))
     return bool(result.rowcount)

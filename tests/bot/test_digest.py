@@ -1,0 +1,66 @@
+"""The weekly digest marks its week before posting, and gives the week back if the post fails."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from bot.app import build_client
+from bot.deps import Deps
+from bot.digest import send_weekly_digest
+from bot.standin import SlackStandIn
+from storage.digests import last_digest_at
+from tests.bot.nudging import NOW, due_actions, review
+
+
+def _last(session: Session):
+    session.rollback()  # a fresh snapshot
+    return last_digest_at(session=session, team_id="T0TEAM", channel_id="C0GENERAL")
+
+
+def test_the_week_is_marked_and_committed_before_the_digest_is_posted(
+    session: Session, deps: Deps, standin: SlackStandIn
+) -> None:
+    due_actions(session, 1, review_row=review(session))
+    standin.delay("chat.postMessage", 1.5)  # Slack is slow to answer
+    posted: list[int] = []
+    digest = threading.Thread(
+        target=lambda: posted.append(
+            send_weekly_digest(deps=deps, client=build_client(deps.settings), now=NOW)
+        )
+    )
+    digest.start()
+
+    # While the post waits on Slack, the mark is already there for others to see (and no
+    # transaction is open: on SQLite it would lock out every other writer meanwhile).
+    deadline = time.monotonic() + 1.0
+    while _last(session) is None:
+        assert time.monotonic() < deadline, "the week was not marked before the post"
+        time.sleep(0.01)
+    assert standin.calls_to("chat.postMessage") == []
+    digest.join(timeout=10)
+    assert posted == [1]
+    assert _last(session) == NOW
+
+
+def test_a_digest_that_could_not_be_posted_gives_its_week_back(
+    session: Session, deps: Deps, standin: SlackStandIn
+) -> None:
+    due_actions(session, 1, review_row=review(session))
+    client = build_client(deps.settings)
+
+    standin.fail_next("chat.postMessage", status=200, error="not_in_channel")
+    assert send_weekly_digest(deps=deps, client=client, now=NOW) == 0
+    assert _last(session) is None
+    assert send_weekly_digest(deps=deps, client=client, now=NOW + timedelta(hours=1)) == 1
+    assert _last(session) == NOW + timedelta(hours=1)
+
+    next_week = NOW + timedelta(days=7)
+    standin.fail_next("chat.postMessage", status=200, error="not_in_channel")
+    assert send_weekly_digest(deps=deps, client=client, now=next_week) == 0
+    assert _last(session) == NOW + timedelta(hours=1)
+    assert send_weekly_digest(deps=deps, client=client, now=next_week + timedelta(hours=1)) == 1
+    assert len([m for m in standin.messages("C0GENERAL") if "Follow-through" in m["text"]]) == 2
