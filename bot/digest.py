@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.nudges import review_link
 from bot.blocks.text import clip, escape
-from bot.clients import NotInstalledError, TeamClients, as_team_clients
+from bot.clients import TeamClients, as_team_clients
 from bot.deps import Deps
 from storage import digests as store
 from storage.db import session_scope
@@ -41,12 +41,17 @@ def send_weekly_digest(*, deps: Deps, client: WebClient | TeamClients, now: date
     for team_id, channel_id in channels:
         try:
             posted += _one_channel(deps, clients.for_team(team_id), team_id, channel_id, now)
-        except SlackApiError as err:
-            # One archived or unreachable channel must not cost every other channel its digest.
-            log.error("digest for %s not posted: %s", channel_id, err.response.get("error"))
-        except NotInstalledError as err:
-            log.error("digest for %s not posted: %s", channel_id, err)
+        except (SlackClientError, OSError) as err:
+            # One archived, uninstalled or unreachable channel (or a timeout) must not cost
+            # every other channel its digest.
+            log.error("digest for %s not posted: %s", channel_id, _describe(err))
     return posted
+
+
+def _describe(err: Exception) -> str:
+    if isinstance(err, SlackApiError):
+        return str(err.response.get("error"))
+    return f"{type(err).__name__}: {err}"
 
 
 def _one_channel(deps: Deps, client: WebClient, team_id: str, channel_id: str, now: datetime):

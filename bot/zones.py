@@ -6,11 +6,11 @@ import logging
 from datetime import UTC, datetime
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlmodel import Session
 
 from bot import people
-from bot.clients import NotInstalledError, TeamClients, as_team_clients
+from bot.clients import TeamClients, as_team_clients
 from bot.deps import Deps
 from flows.nudges import plan
 from storage import nudges as nudge_store
@@ -47,10 +47,12 @@ def refresh_owner_zones(*, deps: Deps, client: WebClient | TeamClients) -> int:
                     if action.owner_tz != owner.tz:
                         _move(session, deps, action, owner.tz)
                         replanned += 1
-        except SlackApiError as err:
-            log.warning("could not refresh %s: %s", user_id, err.response.get("error"))
-        except NotInstalledError as err:
-            log.warning("could not refresh %s: %s", user_id, err)
+        except (SlackClientError, OSError) as err:
+            # Slack's refusal, a timeout or a team without an install: this owner waits.
+            if isinstance(err, SlackApiError):
+                log.warning("could not refresh %s: %s", user_id, err.response.get("error"))
+            else:
+                log.warning("could not refresh %s: %s: %s", user_id, type(err).__name__, err)
     return replanned
 
 

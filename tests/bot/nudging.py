@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
+from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot.clients import InstalledClients
 from bot.ids import Act
+from bot.settings import Settings
 from bot.standin import SlackStandIn
 from bot.standin.state import BOT_USER_ID
 from storage import nudges, reviews
@@ -79,6 +83,22 @@ def due_actions(
         ids.append(action.id)
     session.commit()
     return ids
+
+
+def clients_with_an_unreachable_team(settings: Settings, team_id: str) -> InstalledClients:
+    """Each team's client on the stand-in, except `team_id`'s: nothing listens where it calls."""
+    with socket.socket() as probe:  # a port that was free a moment ago refuses connections
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}/api/"
+
+    def make_client(token: str) -> WebClient:
+        url = closed if token == "xoxb-unreachable" else settings.slack_api_url
+        return WebClient(token=token, base_url=url, retry_handlers=[])
+
+    return InstalledClients(
+        token_for=lambda team: "xoxb-unreachable" if team == team_id else settings.slack_bot_token,
+        make_client=make_client,
+    )
 
 
 def nudged_action_ids(standin: SlackStandIn) -> Counter[int]:

@@ -13,7 +13,7 @@ from bot.deps import Deps
 from bot.digest import send_weekly_digest
 from bot.standin import SlackStandIn
 from storage.digests import last_digest_at
-from tests.bot.nudging import NOW, due_actions, review
+from tests.bot.nudging import NOW, clients_with_an_unreachable_team, due_actions, review
 
 
 def _last(session: Session):
@@ -64,3 +64,18 @@ def test_a_digest_that_could_not_be_posted_gives_its_week_back(
     assert _last(session) == NOW + timedelta(hours=1)
     assert send_weekly_digest(deps=deps, client=client, now=next_week + timedelta(hours=1)) == 1
     assert len([m for m in standin.messages("C0GENERAL") if "Follow-through" in m["text"]]) == 2
+
+
+def test_a_channel_whose_team_cannot_be_reached_does_not_cost_the_others_their_digest(
+    session: Session, deps: Deps, standin: SlackStandIn
+) -> None:
+    far = review(session, channel_id="C0FAR")
+    far.team_id = "T0AWAY"  # sorts first; its Slack does not answer
+    due_actions(session, 1, review_row=far)
+    due_actions(session, 1, review_row=review(session))
+    clients = clients_with_an_unreachable_team(deps.settings, "T0AWAY")
+
+    assert send_weekly_digest(deps=deps, client=clients, now=NOW) == 1
+
+    assert [m for m in standin.messages("C0GENERAL") if "Follow-through" in m["text"]]
+    assert last_digest_at(session=session, team_id="T0AWAY", channel_id="C0FAR") is None

@@ -19,7 +19,7 @@ from flows.followup import reschedule
 from storage import nudges, reviews
 from storage.models import Action, Nudge, NudgeStatus, Review
 from tests.bot import reviewing as r
-from tests.bot.nudging import NOW, TODAY, review
+from tests.bot.nudging import NOW, TODAY, clients_with_an_unreachable_team, due_actions, review
 
 NEW_YORK, LOS_ANGELES = "America/New_York", "America/Los_Angeles"
 
@@ -140,3 +140,19 @@ def test_a_move_after_a_reschedule_keeps_the_new_dates_nudges(
         "overdue": _la_9am(14),
         "escalation": _la_9am(17),
     }
+
+
+def test_an_owner_whose_team_cannot_be_reached_does_not_stop_the_others_refresh(
+    session: Session, deps: Deps, standin: SlackStandIn
+) -> None:
+    far = review(session)
+    far.team_id = "T0AWAY"  # its Slack does not answer
+    due_actions(session, 1, review_row=far, owners=("U0ZED",))
+    action = _bobs_action(session, deps, standin)
+    standin.state.users["U0BOB"].tz = LOS_ANGELES
+    clients = clients_with_an_unreachable_team(deps.settings, "T0AWAY")
+
+    assert refresh_owner_zones(deps=_at(deps, NOW + timedelta(hours=1)), client=clients) == 1
+
+    session.rollback()
+    assert session.get(Action, action.id, populate_existing=True).owner_tz == LOS_ANGELES
