@@ -2,9 +2,9 @@
 
 The Home is published when someone opens it (bot/listeners/events/home.py) and republished
 for the people a change concerns: an action's owner when it is added, done, rescheduled or
-dropped; a review's people when it closes or reopens. Leads' stats are counted afresh each
-time they open the tab rather than on every change, which would cost every click a count of
-the whole workspace.
+dropped; a review's people when it closes or reopens. A lead's Home shows the workspace's
+stats, so republishing it counts them again (a few aggregate queries); other people's Homes
+count nothing but their own lists.
 """
 
 from __future__ import annotations
