@@ -16,7 +16,7 @@ from bot.settings import Settings
 from bot.standin import SlackStandIn
 from bot.standin.state import BOT_USER_ID
 from storage import nudges, reviews
-from storage.models import Review
+from storage.models import Nudge, Review
 
 NOW = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)  # a Thursday
 TODAY = NOW.date()
@@ -116,3 +116,10 @@ def nudged_action_ids(standin: SlackStandIn) -> Counter[int]:
 
 def _blocks(raw) -> list[dict]:
     return json.loads(raw) if isinstance(raw, str) else list(raw or [])
+
+
+def only_nudge(session: Session, action_id: int) -> Nudge:
+    """The one nudge of an action, as the database has it now."""
+    session.expire_all()
+    [row] = nudges.nudges_of(session=session, action_id=action_id)
+    return row

@@ -13,6 +13,7 @@ from bot.deps import Deps
 from bot.digest import send_weekly_digest
 from bot.standin import SlackStandIn
 from storage.digests import last_digest_at
+from storage.models import Action, ActionStatus
 from tests.bot.nudging import NOW, clients_with_an_unreachable_team, due_actions, review
 
 
@@ -79,3 +80,35 @@ def test_a_channel_whose_team_cannot_be_reached_does_not_cost_the_others_their_d
 
     assert [m for m in standin.messages("C0GENERAL") if "Follow-through" in m["text"]]
     assert last_digest_at(session=session, team_id="T0AWAY", channel_id="C0FAR") is None
+
+
+def test_the_weekly_digest_lists_due_overdue_and_done_per_channel_once_a_week(
+    session: Session, deps: Deps, standin: SlackStandIn
+) -> None:
+    row = review(session, title="Checkout <b>outage</b>")
+    due_actions(session, 1, review_row=row, what="Due <!channel> soon")
+    due_actions(session, 1, review_row=row, what="Late one", review_date=NOW.date() - timedelta(3))
+    due_actions(
+        session, 1, review_row=row, what="Next month", review_date=NOW.date() + timedelta(30)
+    )
+    [done] = due_actions(session, 1, review_row=row, what="Finished", status=ActionStatus.DONE)
+    secret = review(session, title="Secret", channel_id="C0OPS", confidential=True)
+    due_actions(session, 1, review_row=secret, what="Hidden")
+    session.get(Action, done).completed_at = NOW - timedelta(days=1)
+    session.commit()
+    client = build_client(deps.settings)
+
+    assert send_weekly_digest(deps=deps, client=client, now=NOW) == 1
+    [message] = [m for m in standin.messages("C0GENERAL") if "Follow-through" in m["text"]]
+    shown = str(message["blocks"])
+    assert "Due &lt;!channel&gt; soon" in shown
+    assert "<!channel>" not in shown
+    assert "Late one" in shown
+    assert "Finished" in shown
+    assert "Next month" not in shown
+    assert "Checkout &lt;b&gt;outage&lt;/b&gt;" in shown
+    assert message["text"] == "Follow-through this week: 1 due, 1 overdue, 1 done"
+    assert standin.messages("C0OPS") == []
+    # A second replica's cron (or a restart) in the same week posts nothing more.
+    assert send_weekly_digest(deps=deps, client=client, now=NOW + timedelta(hours=1)) == 0
+    assert send_weekly_digest(deps=deps, client=client, now=NOW + timedelta(days=7)) == 1

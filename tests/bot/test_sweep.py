@@ -1,4 +1,4 @@
-"""Delivering nudges: each due nudge once, leases, retries after 429/5xx, escalation, digest."""
+"""Delivering nudges: each due nudge once, leases, and retries after 429/5xx."""
 
 from __future__ import annotations
 
@@ -16,13 +16,12 @@ from bot.app import build_client
 from bot.cli import main
 from bot.clients import InstalledClients
 from bot.deps import Deps
-from bot.digest import send_weekly_digest
 from bot.ids import Act
 from bot.standin import SlackStandIn
 from bot.sweep import LEASE, TOKEN_HOLD, sweep
 from storage import nudges
-from storage.models import Action, ActionStatus, Nudge, NudgeStatus
-from tests.bot.nudging import NOW, due_actions, nudged_action_ids, review
+from storage.models import ActionStatus, NudgeStatus
+from tests.bot.nudging import NOW, due_actions, nudged_action_ids, only_nudge, review
 
 
 def _bare_client(deps: Deps) -> WebClient:
@@ -31,12 +30,6 @@ def _bare_client(deps: Deps) -> WebClient:
     return WebClient(
         token=settings.slack_bot_token, base_url=settings.slack_api_url, retry_handlers=[]
     )
-
-
-def _nudge(session: Session, action_id: int) -> Nudge:
-    session.expire_all()
-    [row] = nudges.nudges_of(session=session, action_id=action_id)
-    return row
 
 
 def test_a_sweep_sends_each_due_nudge_once_and_a_second_sweep_sends_nothing(
@@ -55,7 +48,7 @@ def test_a_sweep_sends_each_due_nudge_once_and_a_second_sweep_sends_nothing(
     first = sweep(deps=deps, client=client, now=NOW, worker="w1")
 
     assert sorted(d.nudge_id for d in first.sent) == sorted(
-        _nudge(session, a).id for a in (reminder, due)
+        only_nudge(session, a).id for a in (reminder, due)
     )
     assert nudged_action_ids(standin) == {reminder: 1, due: 1}
     dm = standin.dm("U0CAROL")[-1]  # the second action's owner
@@ -69,12 +62,12 @@ def test_a_sweep_sends_each_due_nudge_once_and_a_second_sweep_sends_nothing(
     buttons = [e.get("action_id") for b in dm["blocks"] for e in b.get("elements", [])]
     assert {Act.NUDGE_DONE, Act.NUDGE_RESCHEDULE, Act.NUDGE_DROP} <= set(buttons)
     assert "Coming up" in standin.dm("U0BOB")[-1]["text"]
-    assert _nudge(session, due).slack_ts == dm["ts"]
+    assert only_nudge(session, due).slack_ts == dm["ts"]
 
     calls = len(standin.calls)
     second = sweep(deps=deps, client=client, now=NOW + timedelta(minutes=1), worker="w2")
     assert (second.sent, second.failed, len(standin.calls)) == ([], [], calls)
-    assert _nudge(session, later).status == NudgeStatus.PENDING
+    assert only_nudge(session, later).status == NudgeStatus.PENDING
 
 
 @pytest.mark.parametrize("status", [ActionStatus.DONE, ActionStatus.DROPPED])
@@ -87,9 +80,9 @@ def test_nothing_is_sent_for_an_action_that_is_no_longer_open(
     result = sweep(deps=deps, client=build_client(deps.settings), now=NOW)
 
     assert result.sent == []
-    assert [d.nudge_id for d in result.cancelled] == [_nudge(session, action).id]
+    assert [d.nudge_id for d in result.cancelled] == [only_nudge(session, action).id]
     assert standin.calls_to("chat.postMessage") == []
-    assert _nudge(session, action).status == NudgeStatus.CANCELLED
+    assert only_nudge(session, action).status == NudgeStatus.CANCELLED
 
 
 def test_two_concurrent_sweepers_send_each_of_1000_nudges_exactly_once(
@@ -138,7 +131,7 @@ def test_a_sweeper_killed_between_claim_and_send_leaves_a_lease_that_expires(
 
     assert (len(early.sent), len(late.sent), len(again.sent)) == (0, 1, 0)
     assert nudged_action_ids(standin) == {action: 1}
-    row = _nudge(session, action)
+    row = only_nudge(session, action)
     assert (row.status, row.attempts) == (NudgeStatus.SENT, 2)
     assert row.claimed_by != "dead"
 
@@ -167,7 +160,7 @@ def test_a_long_sweeps_later_batch_is_leased_from_the_clock_at_its_claim(
 
 def _wait_until_claimed(session: Session, action_id: int) -> None:
     deadline = time.monotonic() + 5
-    while _nudge(session, action_id).status != NudgeStatus.CLAIMED:
+    while only_nudge(session, action_id).status != NudgeStatus.CLAIMED:
         session.rollback()  # a fresh snapshot next time round
         assert time.monotonic() < deadline, f"action {action_id}'s nudge was never claimed"
         time.sleep(0.01)
@@ -186,7 +179,7 @@ def test_429_beyond_the_clients_own_retries_backs_off_then_is_sent(
 
     assert first.sent == []
     assert "ratelimited" in first.failed[0].error
-    row = _nudge(session, action)
+    row = only_nudge(session, action)
     assert row.status == NudgeStatus.PENDING
     assert row.lease_expires_at > NOW
     assert sweep(deps=deps, client=client, now=NOW).sent == []
@@ -202,7 +195,7 @@ def test_a_429s_retry_after_is_honoured_by_the_database_retry(
     client = _bare_client(deps)
 
     assert len(sweep(deps=deps, client=client, now=NOW).failed) == 1
-    assert _nudge(session, action).lease_expires_at == NOW + timedelta(seconds=120)
+    assert only_nudge(session, action).lease_expires_at == NOW + timedelta(seconds=120)
     assert sweep(deps=deps, client=client, now=NOW + timedelta(seconds=119)).sent == []
     assert len(sweep(deps=deps, client=client, now=NOW + timedelta(seconds=121)).sent) == 1
     assert nudged_action_ids(standin) == {action: 1}
@@ -239,7 +232,7 @@ def test_after_max_attempts_the_nudge_is_failed_and_status_shows_the_error(
         sweep(deps=deps, client=client, now=now)
         now += timedelta(minutes=5)  # past every backoff (1, 2, 4 minutes)
 
-    row = _nudge(session, action)
+    row = only_nudge(session, action)
     assert (row.status, row.attempts) == (NudgeStatus.FAILED, 3)
     assert sweep(deps=deps, client=client, now=now + timedelta(days=1)).sent == []
     monkeypatch.setenv("DATABASE_URL", deps.settings.database_url)
@@ -268,10 +261,10 @@ def test_a_nudge_that_fails_unexpectedly_is_failed_and_the_sweep_goes_on(
     with caplog.at_level(logging.ERROR, logger="aarbot.sweep"):
         result = sweep(deps=deps, client=clients, now=NOW)
 
-    assert [d.nudge_id for d in result.sent] == [_nudge(session, good).id]
+    assert [d.nudge_id for d in result.sent] == [only_nudge(session, good).id]
     [failed] = result.failed
     assert failed.error == "ValueError: the stored installation cannot be decrypted (failed)"
-    row = _nudge(session, bad)
+    row = only_nudge(session, bad)
     assert (row.status, row.attempts) == (NudgeStatus.FAILED, 1)
     assert "Traceback" in caplog.text
     assert nudged_action_ids(standin) == {good: 1}
@@ -299,7 +292,7 @@ def test_a_rejected_token_holds_the_teams_nudges_without_using_their_attempts(
     assert [d.error for d in held.failed] == [f"{error} (HTTP 200) (pending)"] * 3
     assert len(standin.calls) == 1  # the team's other nudges did not ask again
     session.expire_all()
-    rows = [_nudge(session, a) for a in actions]
+    rows = [only_nudge(session, a) for a in actions]
     assert {(r.status, r.attempts) for r in rows} == {(NudgeStatus.PENDING, 0)}
     assert sweep(deps=deps, client=clients, now=NOW + TOKEN_HOLD / 2).failed == []
     # The token works again (say, the app was reinstalled): the store is asked for it anew.
@@ -308,140 +301,3 @@ def test_a_rejected_token_holds_the_teams_nudges_without_using_their_attempts(
     assert len(later.sent) == 3
     assert lookups == ["T0TEAM", "T0TEAM"]
     assert nudged_action_ids(standin) == dict.fromkeys(actions, 1)
-
-
-def test_an_escalation_posts_in_the_review_thread_and_dms_the_facilitator_and_leads(
-    session: Session, deps: Deps, standin: SlackStandIn
-) -> None:
-    deps = replace(deps, settings=replace(deps.settings, leads=("U0CAROL",)))
-    row = review(session, standin)
-    [action] = due_actions(
-        session,
-        1,
-        review_row=row,
-        kind="escalation",
-        review_date=NOW.date() - timedelta(days=7),
-        what="Write the <!channel> runbook",
-    )
-
-    result = sweep(deps=deps, client=build_client(deps.settings), now=NOW)
-
-    assert len(result.sent) == 1
-    [post] = standin.thread("C0GENERAL", row.thread_ts)[1:]
-    assert "7 days past its review date" in post["text"]
-    assert "&lt;!channel&gt;" in str(post["blocks"])
-    assert "<!channel>" not in str(post["blocks"])
-    [dm] = standin.dm("U0ALICE")
-    assert "7 days late" in dm["text"]
-    assert row.permalink in str(dm["blocks"])
-    [lead_dm] = standin.dm("U0CAROL")
-    assert "7 days late" in lead_dm["text"]
-    assert standin.dm("U0BOB") == []  # the owner's own nudges are the other kinds
-    assert _nudge(session, action).slack_ts == post["ts"]
-
-
-def test_an_escalation_goes_on_past_a_lead_who_cannot_get_a_dm(
-    session: Session, deps: Deps, standin: SlackStandIn
-) -> None:
-    deps = replace(deps, settings=replace(deps.settings, leads=("U0DEACT", "U0CAROL")))
-    row = review(session, standin)
-    [action] = due_actions(
-        session, 1, review_row=row, kind="escalation", review_date=NOW.date() - timedelta(7)
-    )
-    client = build_client(deps.settings)
-
-    result = sweep(deps=deps, client=client, now=NOW)
-
-    assert (len(result.sent), result.failed) == (1, [])
-    [post] = standin.thread("C0GENERAL", row.thread_ts)[1:]
-    assert _nudge(session, action).slack_ts == post["ts"]
-    assert (len(standin.dm("U0ALICE")), len(standin.dm("U0CAROL"))) == (1, 1)
-    assert sweep(deps=deps, client=client, now=NOW + timedelta(hours=1)).sent == []
-
-
-def test_an_escalation_whose_facilitator_has_left_is_still_posted_in_the_thread(
-    session: Session, deps: Deps, standin: SlackStandIn
-) -> None:
-    row = review(session, standin)
-    row.facilitator_id = "U0DEACT"  # deactivated since the review
-    [action] = due_actions(
-        session, 1, review_row=row, kind="escalation", review_date=NOW.date() - timedelta(7)
-    )
-
-    result = sweep(deps=deps, client=build_client(deps.settings), now=NOW)
-
-    assert (len(result.sent), result.failed) == (1, [])
-    [post] = standin.thread("C0GENERAL", row.thread_ts)[1:]
-    assert _nudge(session, action).slack_ts == post["ts"]
-
-
-def test_an_escalation_is_not_sent_again_when_only_its_thread_post_fails(
-    session: Session, deps: Deps, standin: SlackStandIn
-) -> None:
-    deps = replace(deps, settings=replace(deps.settings, leads=("U0CAROL",)))
-    row = review(session, channel_id="C0OPS")  # the bot has since been removed from #ops
-    [action] = due_actions(
-        session, 1, review_row=row, kind="escalation", review_date=NOW.date() - timedelta(7)
-    )
-    client = build_client(deps.settings)
-
-    first = sweep(deps=deps, client=client, now=NOW)
-    again = sweep(deps=deps, client=client, now=NOW + timedelta(hours=1))
-
-    assert (len(first.sent), first.failed, again.sent) == (1, [], [])
-    [alice] = standin.dm("U0ALICE")
-    assert len(standin.dm("U0CAROL")) == 1
-    assert [c.error for c in standin.calls_to("chat.postMessage") if not c.ok] == ["not_in_channel"]
-    assert _nudge(session, action).slack_ts == alice["ts"]  # the record is the first DM
-
-
-def test_an_escalation_is_retried_when_its_first_dm_fails(
-    session: Session, deps: Deps, standin: SlackStandIn
-) -> None:
-    deps = replace(deps, settings=replace(deps.settings, leads=("U0CAROL",)))
-    row = review(session, standin)
-    [action] = due_actions(
-        session, 1, review_row=row, kind="escalation", review_date=NOW.date() - timedelta(7)
-    )
-    standin.fail_next("chat.postMessage", status=500, times=3)  # beyond the client's retries
-    client = build_client(deps.settings)
-
-    first = sweep(deps=deps, client=client, now=NOW)
-    assert first.sent == []
-    assert standin.dm("U0CAROL") == []  # nothing went out, so the retry repeats nothing
-    assert len(sweep(deps=deps, client=client, now=NOW + timedelta(minutes=2)).sent) == 1
-    assert (len(standin.dm("U0ALICE")), len(standin.dm("U0CAROL"))) == (1, 1)
-    assert len(standin.thread("C0GENERAL", row.thread_ts)) == 2
-    assert _nudge(session, action).status == NudgeStatus.SENT
-
-
-def test_the_weekly_digest_lists_due_overdue_and_done_per_channel_once_a_week(
-    session: Session, deps: Deps, standin: SlackStandIn
-) -> None:
-    row = review(session, title="Checkout <b>outage</b>")
-    due_actions(session, 1, review_row=row, what="Due <!channel> soon")
-    due_actions(session, 1, review_row=row, what="Late one", review_date=NOW.date() - timedelta(3))
-    due_actions(
-        session, 1, review_row=row, what="Next month", review_date=NOW.date() + timedelta(30)
-    )
-    [done] = due_actions(session, 1, review_row=row, what="Finished", status=ActionStatus.DONE)
-    secret = review(session, title="Secret", channel_id="C0OPS", confidential=True)
-    due_actions(session, 1, review_row=secret, what="Hidden")
-    session.get(Action, done).completed_at = NOW - timedelta(days=1)
-    session.commit()
-    client = build_client(deps.settings)
-
-    assert send_weekly_digest(deps=deps, client=client, now=NOW) == 1
-    [message] = [m for m in standin.messages("C0GENERAL") if "Follow-through" in m["text"]]
-    shown = str(message["blocks"])
-    assert "Due &lt;!channel&gt; soon" in shown
-    assert "<!channel>" not in shown
-    assert "Late one" in shown
-    assert "Finished" in shown
-    assert "Next month" not in shown
-    assert "Checkout &lt;b&gt;outage&lt;/b&gt;" in shown
-    assert message["text"] == "Follow-through this week: 1 due, 1 overdue, 1 done"
-    assert standin.messages("C0OPS") == []
-    # A second replica's cron (or a restart) in the same week posts nothing more.
-    assert send_weekly_digest(deps=deps, client=client, now=NOW + timedelta(hours=1)) == 0
-    assert send_weekly_digest(deps=deps, client=client, now=NOW + timedelta(days=7)) == 1
