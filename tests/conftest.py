@@ -17,7 +17,7 @@ from bot.settings import Settings
 from bot.standin import SlackStandIn
 from bot.standin.driver import Bot
 from storage.db import make_engine
-from tests.database import TestDatabases
+from tests.database import TestDatabases, postgres_url
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REQUIRED_ARGS = SHARED / "slack" / "slack_web_openapi_v2.required_args.json"
@@ -111,3 +111,10 @@ def make_bot(deps: Deps, standin: SlackStandIn) -> Iterator[Any]:
     for harness in made:
         harness.settle()
         harness.executor.shutdown(wait=True)
+
+
+@pytest.fixture
+def run_database_url(tmp_path: Path, database_url: str) -> str:
+    """For `aarbot run` as a process: on SQLite a file never migrated (`run` must migrate it);
+    on PostgreSQL this test's schema."""
+    return database_url if postgres_url() else f"sqlite:///{tmp_path / 'run.db'}"

@@ -14,7 +14,7 @@ from bot.cli import main
 from bot.scopes import REQUIRED_SCOPES
 from bot.standin import SlackStandIn
 from storage.db import downgrade, make_engine, upgrade
-from tests.bot.test_run import _clean_env
+from tests.bot.processes import clean_env
 from tests.conftest import SIGNING_SECRET
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
@@ -64,7 +64,7 @@ def test_required_scopes_are_the_manifests_bot_scopes() -> None:
 def test_no_settings_at_all_says_what_to_set_and_creates_no_database(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "doctor"],
-        env=_clean_env(),
+        env=clean_env(),
         cwd=tmp_path,
         capture_output=True,
         text=True,

@@ -9,7 +9,6 @@ import time
 from datetime import UTC
 from pathlib import Path
 
-import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_PAUSED
 from apscheduler.triggers.interval import IntervalTrigger
@@ -23,23 +22,16 @@ from bot.server import _draining
 from bot.standin import SlackStandIn, payloads, sign_request
 from storage.db import make_engine
 from storage.models import Review
+from tests.bot.processes import aarbot, clean_env, free_port, post, wait_healthy
 from tests.bot.reviewing import start_values
-from tests.bot.test_run import _aarbot, _clean_env, _free_port, _post, _wait_healthy
 from tests.conftest import SIGNING_SECRET
-from tests.database import postgres_url
-
-
-@pytest.fixture
-def run_database_url(tmp_path: Path, database_url: str) -> str:
-    # On SQLite a file of its own, which `run` migrates; on PostgreSQL this test's schema.
-    return database_url if postgres_url() else f"sqlite:///{tmp_path / 'run.db'}"
 
 
 def test_sigterm_lets_the_review_being_posted_finish_and_exits_0(
     tmp_path: Path, standin: SlackStandIn, run_database_url: str
 ) -> None:
-    port = _free_port()
-    env = _clean_env(
+    port = free_port()
+    env = clean_env(
         SLACK_BOT_TOKEN="xoxb-test-token",
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=standin.base_url,
@@ -47,10 +39,10 @@ def test_sigterm_lets_the_review_being_posted_finish_and_exits_0(
         AARBOT_LOG_FORMAT="json",
         AARBOT_LOG_LEVEL="DEBUG",
     )
-    process = _aarbot("run", "--http", "--port", str(port), env=env, cwd=tmp_path)
+    process = aarbot("run", "--http", "--port", str(port), env=env, cwd=tmp_path)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(base, process)
+        wait_healthy(base, process)
         standin.delay("chat.postMessage", 1.5)  # Slack is slow to take the review message
         body = payloads.view_submission(
             user_id="U0ALICE",
@@ -58,7 +50,7 @@ def test_sigterm_lets_the_review_being_posted_finish_and_exits_0(
             values=start_values(title="Deploy froze the queue"),
             private_metadata=metadata(channel="C0GENERAL"),
         )
-        status, answer = _post(f"{base}/slack/events", body, sign_request(body, SIGNING_SECRET))
+        status, answer = post(f"{base}/slack/events", body, sign_request(body, SIGNING_SECRET))
         assert (status, answer) == (200, "")  # the ack, before the slow post
         deadline = time.monotonic() + 10
         while not standin.calls_to("conversations.info") and time.monotonic() < deadline:
@@ -110,17 +102,17 @@ def test_no_scheduled_job_starts_once_draining_begins() -> None:
 def test_a_second_sigterm_while_work_finishes_stops_at_once_without_a_traceback(
     tmp_path: Path, standin: SlackStandIn, run_database_url: str
 ) -> None:
-    port = _free_port()
-    env = _clean_env(
+    port = free_port()
+    env = clean_env(
         SLACK_BOT_TOKEN="xoxb-test-token",
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=standin.base_url,
         DATABASE_URL=run_database_url,
     )
-    process = _aarbot("run", "--http", "--port", str(port), env=env, cwd=tmp_path)
+    process = aarbot("run", "--http", "--port", str(port), env=env, cwd=tmp_path)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(base, process)
+        wait_healthy(base, process)
         standin.delay("chat.postMessage", 5)  # the worker is still posting after the drain
         body = payloads.view_submission(
             user_id="U0ALICE",
@@ -128,7 +120,7 @@ def test_a_second_sigterm_while_work_finishes_stops_at_once_without_a_traceback(
             values=start_values(title="Deploy froze the queue"),
             private_metadata=metadata(channel="C0GENERAL"),
         )
-        status, _ = _post(f"{base}/slack/events", body, sign_request(body, SIGNING_SECRET))
+        status, _ = post(f"{base}/slack/events", body, sign_request(body, SIGNING_SECRET))
         assert status == 200
         deadline = time.monotonic() + 10
         while not standin.calls_to("conversations.info") and time.monotonic() < deadline:
