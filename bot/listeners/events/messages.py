@@ -40,13 +40,16 @@ def on_message(
     review = _thread_review(session, event["channel"], message)
     # Only a message in a review's thread is claimed (a write): the rest of the channel's
     # chatter, the bot's own posts included, costs one read.
-    if review is None or (
-        body.get("event_id")
-        and not claim_event(
-            session=session, event_id=body["event_id"], team_id=context.team_id or ""
-        )
+    if review is None:
+        return
+    # End the read first: on SQLite a transaction that read and then writes fails at once if
+    # another one wrote meanwhile, while one that starts by writing waits its turn.
+    session.commit()
+    if body.get("event_id") and not claim_event(
+        session=session, event_id=body["event_id"], team_id=context.team_id or ""
     ):
         return
+    session.refresh(review)  # as it is now that this transaction writes
     handle(message, review, client, session, deps)
 
 
