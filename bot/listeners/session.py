@@ -43,6 +43,14 @@ Work = Callable[[Session], object]
 _FOR_ERRORS = ("context", "body", "client", "respond")
 
 
+_COMMITTED = "aarbot_committed"
+
+
+@event.listens_for(Session, "after_commit")
+def _note_commit(session: Session) -> None:
+    session.info[_COMMITTED] = True
+
+
 def deps_of(context: BoltContext) -> Deps:
     """The Deps the app's middleware put on this request's context."""
     return context[DEPS_KEY]
@@ -66,12 +74,9 @@ def _submit(kwargs: dict[str, Any], work: Work, *, saved: bool) -> None:
     request = contextvars.copy_context()  # the request id follows the work to the pool
 
     def run() -> None:
-        committed: list[bool] = []
+        session: Session | None = None
         try:
             with session_scope(deps.engine) as session:
-                # Work that commits part-way (a review button's `click.saved()`) has stored
-                # the change by the time a later Slack call fails.
-                event.listen(session, "after_commit", lambda _s: committed.append(True))
                 work(session)
         except Exception as error:
             handle_error(
@@ -80,7 +85,9 @@ def _submit(kwargs: dict[str, Any], work: Work, *, saved: bool) -> None:
                 client=kwargs["client"],
                 respond=kwargs["respond"],
                 response=None,
-                saved=saved or bool(committed),
+                # Work that commits part-way (a review button's `click.saved()`) has stored
+                # the change by the time a later Slack call fails.
+                saved=saved or bool(session is not None and session.info.get(_COMMITTED)),
             )
 
     workers: Executor = context[WORKERS_KEY]
