@@ -86,14 +86,24 @@ class Process:
                 time.sleep(0.1)
         sys.exit(f"{self.name} did not answer {path} within {timeout:.0f} s")
 
-    def cpu_ticks(self) -> int:
-        """User plus system CPU time so far, in clock ticks."""
-        fields = Path(f"/proc/{self.popen.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])
+    def children(self) -> list[int]:
+        """The ids of the processes it started (aarbot's worker process), still running."""
+        found: list[int] = []
+        for task in Path(f"/proc/{self.popen.pid}/task").glob("*/children"):
+            found.extend(int(pid) for pid in task.read_text().split())
+        return found
 
-    def memory_mb(self) -> tuple[float, float]:
-        """Resident set size now and at its peak (VmRSS, VmHWM), in MB."""
-        status = Path(f"/proc/{self.popen.pid}/status").read_text()
+    def cpu_ticks(self) -> int:
+        """User plus system CPU time so far, in clock ticks, its worker process's included."""
+        total = 0
+        for pid in (self.popen.pid, *self.children()):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        return total
+
+    def memory_mb(self, pid: int | None = None) -> tuple[float, float]:
+        """Resident set size now and at its peak (VmRSS, VmHWM), in MB, of it or of `pid`."""
+        status = Path(f"/proc/{pid or self.popen.pid}/status").read_text()
         kb = {k: int(v.split()[0]) for k, v in re.findall(r"^(VmRSS|VmHWM):\s+(.+)$", status, re.M)}
         return kb["VmRSS"] / 1024, kb["VmHWM"] / 1024
 

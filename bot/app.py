@@ -20,9 +20,10 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.deps import Deps
 from bot.errors import handle_error
+from bot.handoff import REPLAY_KEY, Handoff, InThreads
 from bot.listeners import register_listeners
 from bot.listeners.session import DEPS_KEY, WORKERS_KEY
-from bot.logs import new_request_id
+from bot.logs import continue_request, new_request_id
 from bot.settings import Settings
 
 # What Bolt's App and OAuthSettings read from the environment for themselves when not given
@@ -77,29 +78,47 @@ class AarbotApp(App):
     """Bolt's App, handling each request in a context of its own under a fresh request id.
 
     The id is on every log line of the request from here on, Bolt's own checks included, and
-    follows the request's work into the worker pool; it is gone once the request is answered.
+    its job (the work after the ack, bot/handoff.py) carries it on; it is gone once the
+    request is answered. `handoff` takes those jobs.
     """
+
+    handoff: Handoff
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         """Handle one request from Slack."""
         return contextvars.copy_context().run(self._dispatch_as_new_request, req)
 
     def _dispatch_as_new_request(self, req: BoltRequest) -> BoltResponse:
-        new_request_id()
+        replaying = req.context.get(REPLAY_KEY)
+        if replaying is None:
+            new_request_id()
+        else:
+            continue_request(replaying.get("request_id"))
         return super().dispatch(req)
 
 
 def build_app(
-    deps: Deps, *, client: WebClient | None = None, listener_executor: Executor | None = None
+    deps: Deps,
+    *,
+    client: WebClient | None = None,
+    listener_executor: Executor | None = None,
+    handoff: Handoff | None = None,
 ) -> App:
-    """The Bolt app with our middleware, listeners and error handler."""
+    """The Bolt app with our middleware, listeners and error handler.
+
+    The work after each ack goes to `handoff`; by default, to a pool of AARBOT_WORKERS threads
+    in this process (`listener_executor`, if given). The HTTP server has its own threads for
+    the acks.
+    """
     settings = deps.settings
-    if listener_executor is None:
-        # The worker pool: the slow work of requests, after their ack has gone back to Slack
-        # (see bot/listeners/session.py). The HTTP server has its own threads for the acks.
-        listener_executor = ThreadPoolExecutor(
-            max_workers=settings.workers, thread_name_prefix="aarbot-listener"
+    if handoff is None:
+        listener_executor = listener_executor or ThreadPoolExecutor(
+            max_workers=settings.workers, thread_name_prefix="aarbot-worker"
         )
+        handoff = InThreads(listener_executor)
+    elif listener_executor is None:
+        # Bolt wants a pool for lazy listeners, which aarbot has none of.
+        listener_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aarbot-bolt")
     client = client or build_client(settings)
     # Settings are the only source: OAuth is on when they say so, whatever the environment.
     with _settings_only():
@@ -126,7 +145,7 @@ def build_app(
             # A request we missed is retried by Slack; dedup by event id keeps that safe.
             raise_error_for_unhandled_request=False,
             # Listeners run in the HTTP thread and their ack is answered when they return; they
-            # hand slow work to the worker pool themselves, so no ack ever waits behind it.
+            # hand slow work on as jobs themselves, so no ack ever waits behind it.
             process_before_response=True,
             **oauth,
         )
@@ -134,9 +153,11 @@ def build_app(
     @app.middleware
     def attach_deps(context: BoltContext, next) -> None:
         context[DEPS_KEY] = deps
-        context[WORKERS_KEY] = listener_executor
+        context[WORKERS_KEY] = handoff
         next()
 
     app.error(handle_error)
     register_listeners(app)
+    app.handoff = handoff
+    handoff.bind(app)
     return app

@@ -114,7 +114,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot import logs
     from bot.app import build_app
     from bot.deps import Deps
-    from bot.server import serve
+    from bot.server import serve, worker_process
     from storage.db import upgrade
 
     http = args.http or not settings.socket_mode
@@ -125,7 +125,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     deps = Deps.from_settings(settings, engine)
     serve(
         deps=deps,
-        app=build_app(deps),
+        app=build_app(deps, handoff=worker_process(settings)),
         http=http,
         host=args.host,
         port=args.port,

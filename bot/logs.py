@@ -30,6 +30,14 @@ def new_request_id() -> str:
     return request_id
 
 
+def continue_request(request_id: str | None) -> str:
+    """Carry on a request begun elsewhere (its work after the ack) under the same id."""
+    if request_id is None:
+        return new_request_id()
+    _request_id.set(request_id)
+    return request_id
+
+
 def current_request_id() -> str | None:
     """The id of the request being handled in this context, if any."""
     return _request_id.get()

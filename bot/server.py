@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 from slack_bolt import App
 
 from bot.deps import Deps
+from bot.handoff import Handoff
 from bot.scheduler import build_scheduler
+from bot.settings import Settings
 from bot.web import make_wsgi_app
 
 if TYPE_CHECKING:
@@ -24,6 +26,18 @@ if TYPE_CHECKING:
 ACK_SWITCH_INTERVAL = 0.001  # seconds
 
 log = logging.getLogger("aarbot.server")
+
+
+def worker_process(settings: Settings) -> Handoff | None:
+    """The worker process for the work after each ack (bot/worker.py), or None to keep it in
+    this process: a database in this process's memory cannot be shared."""
+    url = settings.database_url
+    if url.startswith("sqlite") and (":memory:" in url or url.rstrip("/") == "sqlite:"):
+        log.warning("the database is in memory, so the work after each ack stays in-process")
+        return None
+    from bot.handoff import InWorkerProcess
+
+    return InWorkerProcess()
 
 
 def _raise_exit(signum: int, _frame: FrameType | None) -> None:
@@ -61,7 +75,7 @@ def serve(
     finally:
         if jobs:
             jobs.shutdown(wait=True)
-        app.listener_runner.listener_executor.shutdown(wait=True)
+        app.handoff.close()  # type: ignore[attr-defined]
         deps.engine.dispose()
         log.info("stopped")
 

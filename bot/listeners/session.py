@@ -4,15 +4,19 @@ The app runs listeners with Bolt's `process_before_response`: a listener runs in
 thread and its ack goes back to Slack when it returns. So a listener does only what must come
 first there (read the payload, check it against the database, store what the user typed), and
 everything slow (Web API calls, rendering that needs the database, repeat search) runs
-afterwards in the worker pool, whose size is AARBOT_WORKERS. The two pools are separate, so
-slow work waiting on Slack can never hold up an ack. Two ways in:
+afterwards as a job (bot/handoff.py): in a worker process under `aarbot run`, else in this
+process's worker pool, whose size is AARBOT_WORKERS. Either way no ack waits behind it. A job
+replays the request through the app to the same listener, which then does its second half:
 
-- `@after_ack`: the listener acks at once and runs entirely in the worker pool (buttons,
-  shortcuts, events).
+- `@after_ack`: the listener acks at once and runs entirely as the job (buttons, shortcuts,
+  events).
 - `@with_session` with a `later` parameter: the listener checks and stores before its ack
-  (a modal that may answer `response_action: errors`), then hands its Slack calls to
-  `later(work)`; each `work(session)` runs in the pool once the listener's own transaction has
-  committed, so it sees what was stored, and what the user typed is kept even if it fails.
+  (a modal that may answer `response_action: errors`), then names its Slack calls with
+  `later(function, **arguments)`: a module-level function and JSON arguments, because the job
+  may cross to another process. Each runs in its own session once the listener's transaction
+  has committed, so it sees what was stored, and what the user typed is kept even if it fails.
+  The function takes `session`, its arguments, and any of `client`, `deps`, `respond`,
+  `context` and `body`, by those names.
 
 These are the one place request-handling code opens sessions. An error in work after the ack
 goes to the app's error handler (`bot.errors.handle_error`), like one before it.
@@ -20,11 +24,11 @@ goes to the app's error handler (`bot.errors.handle_error`), like one before it.
 
 from __future__ import annotations
 
-import contextvars
 import functools
+import importlib
 import inspect
+import json
 from collections.abc import Callable
-from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import BoltContext
@@ -33,14 +37,18 @@ from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.errors import handle_error
+from bot.handoff import REPLAY_KEY, Handoff, job_for
+from bot.logs import current_request_id
 from storage.db import session_scope
 
 DEPS_KEY = "aarbot_deps"
 WORKERS_KEY = "aarbot_workers"
 
 Work = Callable[[Session], object]
-# What a deferred failure needs to reach the user, whether or not the listener asked for it.
-_FOR_ERRORS = ("context", "body", "client", "respond")
+# What handing on a job, and a failure after the ack, need, whether or not the listener asks.
+_FOR_ERRORS = ("context", "body", "client", "respond", "request")
+# What a `later` function may ask for by name, besides `session` and its own arguments.
+_INJECTABLE = ("client", "deps", "respond", "context", "body")
 
 
 _COMMITTED = "aarbot_committed"
@@ -57,41 +65,62 @@ def deps_of(context: BoltContext) -> Deps:
 
 
 class Later:
-    """Work a listener hands on to run after its ack, each piece in its own session."""
+    """Work a listener names to run after its ack, each piece in its own session."""
 
     def __init__(self) -> None:
-        self.work: list[Work] = []
+        self.work: list[list[Any]] = []
 
-    def __call__(self, work: Work) -> Work:
-        """Queue `work(session)`; usable as a decorator on a nested function."""
-        self.work.append(work)
-        return work
+    def __call__(self, work: Callable[..., object], /, **arguments: Any) -> None:
+        """Queue `work(session=…, **arguments)`, with what it asks for from the request."""
+        name = f"{work.__module__}:{work.__qualname__}"
+        if "<" in work.__qualname__:  # <locals>, <lambda>: nothing another process can find
+            raise TypeError(f"later() needs a module-level function, not {name}")
+        # A job may cross to another process, so what it carries is JSON, here as there.
+        self.work.append([name, json.loads(json.dumps(arguments))])
 
 
-def _submit(kwargs: dict[str, Any], work: Work, *, saved: bool) -> None:
-    context: BoltContext = kwargs["context"]
-    deps = deps_of(context)
-    request = contextvars.copy_context()  # the request id follows the work to the pool
+@functools.cache
+def _resolve(name: str) -> Callable[..., object]:
+    module, _, qualname = name.partition(":")
+    if not module.startswith("bot."):
+        raise ValueError(f"{name} is not aarbot's work")
+    found: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        found = getattr(found, part)
+    return found
 
-    def run() -> None:
-        session: Session | None = None
-        try:
-            with session_scope(deps.engine) as session:
-                work(session)
-        except Exception as error:
-            handle_error(
-                error=error,
-                body=kwargs["body"],
-                client=kwargs["client"],
-                respond=kwargs["respond"],
-                response=None,
-                # Work that commits part-way (a review button's `click.saved()`) has stored
-                # the change by the time a later Slack call fails.
-                saved=saved or bool(session is not None and session.info.get(_COMMITTED)),
-            )
 
-    workers: Executor = context[WORKERS_KEY]
-    workers.submit(request.run, run)
+def _run_later(kwargs: dict[str, Any], name: str, arguments: dict[str, Any]) -> Work:
+    work = _resolve(name)
+    wanted = inspect.signature(work).parameters
+    given = {k: kwargs[k] for k in _INJECTABLE if k in wanted and k != "deps"}
+    if "deps" in wanted:
+        given["deps"] = deps_of(kwargs["context"])
+    return lambda session: work(session=session, **given, **arguments)
+
+
+def _finish(kwargs: dict[str, Any], work: Work, *, saved: bool) -> None:
+    """Run `work` in a session of its own; a failure goes to the error handler."""
+    session: Session | None = None
+    try:
+        with session_scope(deps_of(kwargs["context"]).engine) as session:
+            work(session)
+    except Exception as error:
+        handle_error(
+            error=error,
+            body=kwargs["body"],
+            client=kwargs["client"],
+            respond=kwargs["respond"],
+            response=None,
+            # Work that commits part-way (a review button's `click.saved()`) has stored
+            # the change by the time a later Slack call fails.
+            saved=saved or bool(session is not None and session.info.get(_COMMITTED)),
+        )
+
+
+def _hand_on(kwargs: dict[str, Any], work: list | None, *, saved: bool) -> None:
+    handoff: Handoff = kwargs["context"][WORKERS_KEY]
+    handoff.send(job_for(kwargs["request"], current_request_id(), work, saved=saved))
 
 
 def _bolt_signature(
@@ -120,18 +149,25 @@ def with_session(listener: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap a listener that takes `session` (and optionally `deps`, `later`) for Bolt.
 
     It runs before the response to Slack: its session commits before the ack goes back,
-    then whatever it passed to `later` starts in the worker pool.
+    then what it named with `later` runs as one job.
     """
     parameters = inspect.signature(listener).parameters
     wants_deps, wants_later = "deps" in parameters, "later" in parameters
     signature, names = _bolt_signature(
         listener,
         hide={"session", "deps", "later"},
-        need=_FOR_ERRORS if wants_later else ("context",),
+        need=("ack", *_FOR_ERRORS) if wants_later else ("context",),
     )
 
     @functools.wraps(listener)
     def run(**kwargs: Any) -> Any:
+        replaying = kwargs["context"].get(REPLAY_KEY)
+        if replaying is not None:
+            # The second half: the listener answered Slack and stored; run what it named.
+            kwargs["ack"]()
+            for name, arguments in replaying["work"]:
+                _finish(kwargs, _run_later(kwargs, name, arguments), saved=True)
+            return None
         own = {k: v for k, v in kwargs.items() if k in names}
         if wants_deps:
             own["deps"] = deps_of(kwargs["context"])
@@ -140,9 +176,9 @@ def with_session(listener: Callable[..., Any]) -> Callable[..., Any]:
             own["later"] = later
         with session_scope(deps_of(kwargs["context"]).engine) as session:
             result = listener(session=session, **own)
-        for work in later.work:
+        if later.work:
             # The listener's own transaction stored what the user typed before this runs.
-            _submit(kwargs, work, saved=True)
+            _hand_on(kwargs, later.work, saved=True)
         return result
 
     _as_bolt_listener(run, signature)
@@ -150,7 +186,7 @@ def with_session(listener: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def after_ack(listener: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a listener that needs no say in its ack: ack at once, run it in the worker pool.
+    """Wrap a listener that needs no say in its ack: ack at once, run it all as a job.
 
     The listener may take `session` and `deps`, never `ack`: Slack has its answer already.
     """
@@ -165,6 +201,9 @@ def after_ack(listener: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(listener)
     def run(**kwargs: Any) -> None:
         kwargs["ack"]()
+        if kwargs["context"].get(REPLAY_KEY) is None:
+            _hand_on(kwargs, None, saved=False)
+            return
         own = {k: v for k, v in kwargs.items() if k in names}
         if wants_deps:
             own["deps"] = deps_of(kwargs["context"])
@@ -172,7 +211,7 @@ def after_ack(listener: Callable[..., Any]) -> Callable[..., Any]:
         def work(session: Session) -> None:
             listener(**own, **({"session": session} if wants_session else {}))
 
-        _submit(kwargs, work, saved=False)
+        _finish(kwargs, work, saved=False)
 
     _as_bolt_listener(run, signature)
     return run

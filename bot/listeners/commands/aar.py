@@ -39,63 +39,83 @@ def handle_aar(
     team_id = context.team_id or ""
     if parsed.name == "start":
         ack()
-        meta = metadata(channel=command["channel_id"], response_url=command.get("response_url"))
-        view = start_modal(templates=deps.templates.templates, meta=meta, title=parsed.arg)
-        later(lambda _session: client.views_open(trigger_id=command["trigger_id"], view=view))
+        later(
+            open_start_modal,
+            trigger_id=command["trigger_id"],
+            channel_id=command["channel_id"],
+            response_url=command.get("response_url"),
+            title=parsed.arg,
+        )
     elif parsed.name == "list":
         ack()
-
-        @later
-        def show_list(session: Session) -> None:
-            reviews = store.open_reviews(
-                session=session, team_id=team_id, channel_id=command["channel_id"]
-            )
-            blocks = list_message(reviews, deps.templates.templates)
-            respond(text="Open reviews in this channel", blocks=blocks, response_type="ephemeral")
-
+        later(show_list, team_id=team_id, channel_id=command["channel_id"])
     elif parsed.name == "actions":
         ack()
-
-        @later
-        def show_actions(session: Session) -> None:
-            content = home_content(
-                session, deps, team_id=team_id, user_id=command["user_id"], with_stats=False
-            )
-            text, blocks = actions_message(content)
-            respond(text=text, blocks=blocks, response_type="ephemeral")
-
+        later(show_actions, team_id=team_id, user_id=command["user_id"])
     elif parsed.name == "search" and not parsed.arg.strip():
         text, blocks = search_usage()
         ack(text=text, blocks=blocks, response_type="ephemeral")
     elif parsed.name == "search":
         ack()
-
-        @later
-        def show_hits(session: Session) -> None:
-            hits = search_reviews(
-                session=session,
-                team_id=team_id,
-                query=parsed.arg,
-                viewer_id=command["user_id"],
-                is_lead=command["user_id"] in deps.settings.leads,
-            )
-            text, blocks = search_results(parsed.arg, hits)
-            respond(text=text, blocks=blocks, response_type="ephemeral")
-
+        later(show_hits, team_id=team_id, user_id=command["user_id"], query=parsed.arg)
     elif parsed.name == "stats":
-        answer_stats(
-            ack=ack,
-            respond=respond,
-            command=command,
-            context=context,
-            deps=deps,
-            later=later,
-            arg=parsed.arg,
-        )
+        answer_stats(ack=ack, command=command, context=context, later=later, arg=parsed.arg)
     else:
         unknown = parsed.arg if parsed.name == "unknown" else None
         blocks = help_blocks(unknown=unknown) if unknown else _help_dicts()
         ack(text=help_text(), blocks=blocks, response_type="ephemeral")
+
+
+# After the ack: each answers through the command's response_url, or opens the modal.
+
+
+def open_start_modal(
+    *,
+    session: Session,
+    client: WebClient,
+    deps: Deps,
+    trigger_id: str,
+    channel_id: str,
+    response_url: str | None,
+    title: str,
+) -> None:
+    """Open the start modal (its trigger id lasts 3 s, so this is the job's first call)."""
+    meta = metadata(channel=channel_id, response_url=response_url)
+    view = start_modal(templates=deps.templates.templates, meta=meta, title=title)
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def show_list(
+    *, session: Session, deps: Deps, respond: Respond, team_id: str, channel_id: str
+) -> None:
+    """The channel's open reviews."""
+    reviews = store.open_reviews(session=session, team_id=team_id, channel_id=channel_id)
+    blocks = list_message(reviews, deps.templates.templates)
+    respond(text="Open reviews in this channel", blocks=blocks, response_type="ephemeral")
+
+
+def show_actions(
+    *, session: Session, deps: Deps, respond: Respond, team_id: str, user_id: str
+) -> None:
+    """The person's open actions, with the nudge's buttons."""
+    content = home_content(session, deps, team_id=team_id, user_id=user_id, with_stats=False)
+    text, blocks = actions_message(content)
+    respond(text=text, blocks=blocks, response_type="ephemeral")
+
+
+def show_hits(
+    *, session: Session, deps: Deps, respond: Respond, team_id: str, user_id: str, query: str
+) -> None:
+    """Past lessons matching the query, as far as the person may see them."""
+    hits = search_reviews(
+        session=session,
+        team_id=team_id,
+        query=query,
+        viewer_id=user_id,
+        is_lead=user_id in deps.settings.leads,
+    )
+    text, blocks = search_results(query, hits)
+    respond(text=text, blocks=blocks, response_type="ephemeral")
 
 
 @functools.cache

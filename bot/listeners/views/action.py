@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot import people, posting, sharing
+from bot.blocks.kit import plain
 from bot.blocks.review import action_added
 from bot.deps import Deps
 from bot.home_refresh import refresh_homes
@@ -17,7 +16,6 @@ from bot.listeners.session import Later, with_session
 from bot.listeners.views import values
 from flows import actions
 from storage import reviews as store
-from storage.models import Review
 
 CHECKING_OWNER = "One moment: I am checking this person with Slack. Press Add action again."
 
@@ -68,7 +66,13 @@ def submit_action(
     )
     if draft.owner_id and owner is None:
         problems["owner"] = CHECKING_OWNER
-        later(look_up_owner(client, deps, review, team_id, draft.owner_id, body["user"]["id"]))
+        later(
+            look_up_owner,
+            review_id=review.id,
+            team_id=team_id,
+            user_id=draft.owner_id,
+            asked_by=body["user"]["id"],
+        )
     if problems or owner is None:
         ack(response_action="errors", errors={FIELDS[k]: v for k, v in problems.items()})
         return
@@ -83,34 +87,53 @@ def submit_action(
         now=deps.clock(),
         fallback_tz=deps.settings.default_tz,
     )
-    added = action_added(action, specificity)
-    review_id, owner_id = review.id, action.owner_id
+    text, blocks = action_added(action, specificity)
+    later(
+        post_action,
+        review_id=review.id,
+        owner_id=action.owner_id,
+        text=text,
+        blocks=plain(blocks),
+    )
 
-    @later
-    def post(session: Session) -> None:
-        review = store.get_review(session=session, review_id=review_id)
-        if review is None:
-            return
-        posting.post_to_thread(client, review, *added)
-        posting.refresh(client, session, deps, review)
-        refresh_homes(client, session, deps, team_id=review.team_id, user_ids=[owner_id])
-        sharing.refresh_cards(client, session, deps, review)
+
+def post_action(
+    *,
+    session: Session,
+    client: WebClient,
+    deps: Deps,
+    review_id: int,
+    owner_id: str,
+    text: str,
+    blocks: list[dict],
+) -> None:
+    """After the ack: the action in the thread, on the review message, the owner's Home and
+    the review's shared cards."""
+    review = store.get_review(session=session, review_id=review_id)
+    if review is None:
+        return
+    posting.post_to_thread(client, review, text, blocks)
+    posting.refresh(client, session, deps, review)
+    refresh_homes(client, session, deps, team_id=review.team_id, user_ids=[owner_id])
+    sharing.refresh_cards(client, session, deps, review)
 
 
 def look_up_owner(
-    client: WebClient, deps: Deps, review: Review, team_id: str, user_id: str, asked_by: str
-) -> Callable[[Session], None]:
-    """Work for after the ack: ask users.info about a new owner, so the next submit knows."""
-    review_id = review.id  # the listener's session has closed by the time this runs
-
-    def look_up(session: Session) -> None:
-        if not people.unknown_to_slack(
-            client=client, session=session, deps=deps, team_id=team_id, user_id=user_id
-        ):
-            return
-        review = store.get_review(session=session, review_id=review_id)
-        if review is not None and review.thread_ts:
-            text = f"Slack does not know <@{user_id}>, so they cannot own an action."
-            posting.tell(client, review, asked_by, text)
-
-    return look_up
+    *,
+    session: Session,
+    client: WebClient,
+    deps: Deps,
+    review_id: int,
+    team_id: str,
+    user_id: str,
+    asked_by: str,
+) -> None:
+    """After the ack: ask users.info about a new owner, so the next submit knows."""
+    if not people.unknown_to_slack(
+        client=client, session=session, deps=deps, team_id=team_id, user_id=user_id
+    ):
+        return
+    review = store.get_review(session=session, review_id=review_id)
+    if review is not None and review.thread_ts:
+        text = f"Slack does not know <@{user_id}>, so they cannot own an action."
+        posting.tell(client, review, asked_by, text)

@@ -7,6 +7,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot import posting, repeats
+from bot.blocks.kit import plain
 from bot.blocks.review import coaching_note, modal_answer
 from bot.deps import Deps
 from bot.ids import Block
@@ -50,15 +51,35 @@ def submit_answer(
         ack(response_action="errors", errors={Block.ANSWER: str(refusal)})
         return
     ack()  # Slack gets it once the answer is committed; the posts below come after
-    review_id = review.id
+    text, blocks = modal_answer(recorded)
+    later(
+        post_answer,
+        review_id=review.id,
+        text=text,
+        blocks=plain(blocks),
+        coaching=coaching_note(recorded.blame) if recorded.blame else None,
+        author_id=user_id,
+    )
 
-    @later
-    def post(session: Session) -> None:
-        review = store.get_review(session=session, review_id=review_id)
-        if review is None:
-            return
-        posting.post_to_thread(client, review, *modal_answer(recorded))
-        if recorded.blame:
-            posting.tell(client, review, user_id, coaching_note(recorded.blame))
-        posting.refresh(client, session, deps, review)
-        repeats.suggest_similar(client, session, deps, review)
+
+def post_answer(
+    *,
+    session: Session,
+    client: WebClient,
+    deps: Deps,
+    review_id: int,
+    text: str,
+    blocks: list[dict],
+    coaching: str | None,
+    author_id: str,
+) -> None:
+    """After the ack: the answer in the thread, coaching for its author, the review message
+    brought up to date, and similar past reviews offered."""
+    review = store.get_review(session=session, review_id=review_id)
+    if review is None:
+        return
+    posting.post_to_thread(client, review, text, blocks)
+    if coaching:
+        posting.tell(client, review, author_id, coaching)
+    posting.refresh(client, session, deps, review)
+    repeats.suggest_similar(client, session, deps, review)

@@ -39,30 +39,38 @@ def _load(session: Session, meta: dict[str, Any]) -> tuple[Action, Review] | Non
     return (action, review) if action and review else None
 
 
-def _after(
-    later: Later,
+def show_outcome(
+    *,
+    session: Session,
     client: WebClient,
     deps: Deps,
-    meta: dict[str, Any],
     action_id: int,
-    *,
+    channel: str | None,
+    ts: str | None,
     follow_up: bool = False,
 ) -> None:
-    """After the ack: show the action's new state in its DM, on the review message and on its
-    owner's Home; an unmet outcome also goes to the review's thread."""
+    """After the ack: show the action's new state in its DM (`channel`, `ts`), on the review
+    message and on its owner's Home; an unmet outcome also goes to the review's thread."""
+    action = store.get_action(session=session, action_id=action_id)
+    review = action and store.get_review(session=session, review_id=action.review_id)
+    if action is None or review is None:
+        return
+    if follow_up:
+        posting.post_to_thread(client, review, *outcome_in_thread(action))
+    posting.show_action_state(client, channel, ts, action, review)
+    posting.refresh(client, session, deps, review)
+    refresh_homes(client, session, deps, team_id=review.team_id, user_ids=[action.owner_id])
+    sharing.refresh_cards(client, session, deps, review)
 
-    @later
-    def show(session: Session) -> None:
-        action = store.get_action(session=session, action_id=action_id)
-        review = action and store.get_review(session=session, review_id=action.review_id)
-        if action is None or review is None:
-            return
-        if follow_up:
-            posting.post_to_thread(client, review, *outcome_in_thread(action))
-        posting.show_action_state(client, meta.get("channel"), meta.get("ts"), action, review)
-        posting.refresh(client, session, deps, review)
-        refresh_homes(client, session, deps, team_id=review.team_id, user_ids=[action.owner_id])
-        sharing.refresh_cards(client, session, deps, review)
+
+def _after(later: Later, meta: dict[str, Any], action_id: int, *, follow_up: bool = False):
+    later(
+        show_outcome,
+        action_id=action_id,
+        channel=meta.get("channel"),
+        ts=meta.get("ts"),
+        follow_up=follow_up,
+    )
 
 
 @with_session
@@ -105,7 +113,7 @@ def submit_outcome(
         ack(response_action="errors", errors={Block.OUTCOME: str(refusal)})
         return
     ack()  # Slack gets it once the outcome is committed; the posts come after
-    _after(later, client, deps, meta, action.id, follow_up=outcome.needs_follow_up)
+    _after(later, meta, action.id, follow_up=outcome.needs_follow_up)
 
 
 @with_session
@@ -156,7 +164,7 @@ def submit_reschedule(
         ack(response_action="errors", errors={Block.REVIEW_DATE: str(refusal)})
         return
     ack()  # Slack gets it once the change is committed; the posts come after
-    _after(later, client, deps, meta, action.id)
+    _after(later, meta, action.id)
 
 
 @with_session
@@ -193,4 +201,4 @@ def submit_drop(
         ack(response_action="errors", errors={Block.REASON: str(refusal)})
         return
     ack()  # Slack gets it once the change is committed; the posts come after
-    _after(later, client, deps, meta, action.id)
+    _after(later, meta, action.id)

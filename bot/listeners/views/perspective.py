@@ -50,15 +50,18 @@ def submit_perspective(
         ack(response_action="errors", errors={first: str(refusal)})
         return
     ack()  # Slack gets it once the answers are committed; the posts below come after
-    review_id = review.id
+    later(thank, review_id=review.id, user_id=body["user"]["id"], count=count)
 
-    @later
-    def post(session: Session) -> None:
-        client.chat_postMessage(
-            channel=body["user"]["id"],
-            text=f"Thanks, your {count} answer(s) are saved privately. The group sees them "
-            "when the discussion starts.",
-        )
-        review = store.get_review(session=session, review_id=review_id)
-        if review is not None:
-            posting.refresh(client, session, deps, review)
+
+def thank(
+    *, session: Session, client: WebClient, deps: Deps, review_id: int, user_id: str, count: int
+) -> None:
+    """After the ack: thank the person in a DM, and update the count on the review message."""
+    client.chat_postMessage(
+        channel=user_id,
+        text=f"Thanks, your {count} answer(s) are saved privately. The group sees them "
+        "when the discussion starts.",
+    )
+    review = store.get_review(session=session, review_id=review_id)
+    if review is not None:
+        posting.refresh(client, session, deps, review)

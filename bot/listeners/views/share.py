@@ -58,34 +58,42 @@ def submit_share(
         store.save_lesson(
             session=session, review_id=review.id, channel_id=c, text=lesson, shared_by=user_id
         )
-    review_id = review.id
+    later(share_cards, review_id=review.id, user_id=user_id, channels=channels)
 
-    @later
-    def share(session: Session) -> None:
-        review = reviews.get_review(session=session, review_id=review_id)
-        if review is None:
-            return
-        cards = [
-            c
-            for c in store.cards_of(session=session, review_id=review_id)
-            if c.channel_id in channels
-        ]
-        failed = sharing.post_cards(client, session, deps, review, cards)
-        shared = [c.channel_id for c in cards if c.message_ts and c.channel_id not in failed]
-        if shared:
-            rules.mark_shared(review)
-        session.commit()  # where each card went, before anything else can fail
-        if shared:
-            where = ", ".join(f"<#{c}>" for c in shared)
-            said = note(f"<@{user_id}> shared the lesson to {where}.")
-            posting.post_to_thread(client, review, "Lesson shared", said)
-            posting.refresh(client, session, deps, review)
-            refresh_review_homes(client, session, deps, review)
-        if failed:
-            lines = "\n".join(f"• <#{c}>: {why}" for c, why in failed.items())
-            posting.tell(
-                client,
-                review,
-                user_id,
-                f"The lesson is saved, but I could not post it to:\n{lines}",
-            )
+
+def share_cards(
+    *,
+    session: Session,
+    client: WebClient,
+    deps: Deps,
+    review_id: int,
+    user_id: str,
+    channels: list[str],
+) -> None:
+    """After the ack: post (or update) the lesson's card in each channel, and say where it
+    went in the thread, or privately where it could not go."""
+    review = reviews.get_review(session=session, review_id=review_id)
+    if review is None:
+        return
+    cards = [
+        c for c in store.cards_of(session=session, review_id=review_id) if c.channel_id in channels
+    ]
+    failed = sharing.post_cards(client, session, deps, review, cards)
+    shared = [c.channel_id for c in cards if c.message_ts and c.channel_id not in failed]
+    if shared:
+        rules.mark_shared(review)
+    session.commit()  # where each card went, before anything else can fail
+    if shared:
+        where = ", ".join(f"<#{c}>" for c in shared)
+        said = note(f"<@{user_id}> shared the lesson to {where}.")
+        posting.post_to_thread(client, review, "Lesson shared", said)
+        posting.refresh(client, session, deps, review)
+        refresh_review_homes(client, session, deps, review)
+    if failed:
+        lines = "\n".join(f"• <#{c}>: {why}" for c, why in failed.items())
+        posting.tell(
+            client,
+            review,
+            user_id,
+            f"The lesson is saved, but I could not post it to:\n{lines}",
+        )

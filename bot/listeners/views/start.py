@@ -63,15 +63,19 @@ def submit_start(
     response_url = meta.get("response_url") or next(
         (r["response_url"] for r in body.get("response_urls") or []), None
     )
-    review_id = review.id
+    later(post_review, review_id=review.id, user_id=user_id, response_url=response_url)
 
-    @later
-    def post(session: Session) -> None:
-        drafts.start_or_wait(
-            client,
-            session,
-            deps,
-            review_id=review_id,
-            user_id=user_id,
-            response_url=response_url,
-        )
+
+def post_review(
+    *,
+    session: Session,
+    client: WebClient,
+    deps: Deps,
+    review_id: int,
+    user_id: str,
+    response_url: str | None,
+) -> None:
+    """After the ack: post the review in its channel, or keep it as a draft and say why."""
+    drafts.start_or_wait(
+        client, session, deps, review_id=review_id, user_id=user_id, response_url=response_url
+    )
