@@ -6,11 +6,13 @@ import contextvars
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 
-from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.listener_matcher import ListenerMatcher
+from slack_bolt.listener_matcher.builtins import BuiltinListenerMatcher
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -82,6 +84,7 @@ class AarbotApp(App):
     request is answered. `handoff` takes those jobs.
     """
 
+    deps: Deps
     handoff: Handoff
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
@@ -89,6 +92,9 @@ class AarbotApp(App):
         return contextvars.copy_context().run(self._dispatch_as_new_request, req)
 
     def _dispatch_as_new_request(self, req: BoltRequest) -> BoltResponse:
+        # What a middleware would add, without Bolt building a middleware's arguments.
+        req.context[DEPS_KEY] = self.deps
+        req.context[WORKERS_KEY] = self.handoff
         replaying = req.context.get(REPLAY_KEY)
         if replaying is None:
             new_request_id()
@@ -150,14 +156,34 @@ def build_app(
             **oauth,
         )
 
-    @app.middleware
-    def attach_deps(context: BoltContext, next) -> None:
-        context[DEPS_KEY] = deps
-        context[WORKERS_KEY] = handoff
-        next()
-
+    app.deps, app.handoff = deps, handoff
     app.error(handle_error)
     register_listeners(app)
-    app.handoff = handoff
+    _match_on_the_body(app)
     handoff.bind(app)
     return app
+
+
+class _BodyMatcher(ListenerMatcher):
+    """One of Bolt's own matchers (`func(body) -> bool`), handed the body directly.
+
+    Bolt's `BuiltinListenerMatcher` builds every argument a listener could ask for (about 30)
+    to pass its function the one it takes, for each listener tried until one matches: most of
+    a click's ack, with aarbot's dozens of listeners.
+    """
+
+    def __init__(self, func: Callable[..., bool]) -> None:
+        self.func = func
+
+    def matches(self, req: BoltRequest, resp: BoltResponse) -> bool:
+        return bool(self.func(body=req.body))
+
+
+def _match_on_the_body(app: App) -> None:
+    for listener in app._listeners:  # Bolt keeps them there, matchers and all
+        listener.matchers = [
+            _BodyMatcher(m.func)
+            if type(m) is BuiltinListenerMatcher and m.arg_names == ["body"]
+            else m
+            for m in listener.matchers
+        ]

@@ -19,7 +19,7 @@ import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-NICENESS = 10  # how much lower than the server's CPU priority (0 to 19)
+NICENESS = 19  # how much lower than the server's CPU priority (0 to 19)
 
 log = logging.getLogger("aarbot.worker")
 

@@ -146,13 +146,14 @@ def _as_bolt_listener(run: Callable[..., Any], signature: inspect.Signature) -> 
 
 
 def with_session(listener: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a listener that takes `session` (and optionally `deps`, `later`) for Bolt.
+    """Wrap a listener that takes `session`, `deps` or `later` (any of them) for Bolt.
 
     It runs before the response to Slack: its session commits before the ack goes back,
     then what it named with `later` runs as one job.
     """
     parameters = inspect.signature(listener).parameters
     wants_deps, wants_later = "deps" in parameters, "later" in parameters
+    wants_session = "session" in parameters
     signature, names = _bolt_signature(
         listener,
         hide={"session", "deps", "later"},
@@ -174,8 +175,11 @@ def with_session(listener: Callable[..., Any]) -> Callable[..., Any]:
         later = Later()
         if wants_later:
             own["later"] = later
-        with session_scope(deps_of(kwargs["context"]).engine) as session:
-            result = listener(session=session, **own)
+        if wants_session:
+            with session_scope(deps_of(kwargs["context"]).engine) as session:
+                result = listener(session=session, **own)
+        else:  # a command that only routes: no database before its ack
+            result = listener(**own)
         if later.work:
             # The listener's own transaction stored what the user typed before this runs.
             _hand_on(kwargs, later.work, saved=True)

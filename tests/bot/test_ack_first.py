@@ -169,3 +169,24 @@ def test_the_worker_pool_size_is_the_workers_setting(deps: Deps, make_settings: 
         assert app.process_before_response is True
     finally:
         pool.shutdown()
+
+
+def test_finding_a_clicks_listener_builds_no_arguments_for_the_listeners_it_passes(
+    bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Bolt's own matchers build every injectable argument (about 30) for each listener they
+    # try; aarbot hands them the body. Only the listener that matched has its arguments built.
+    import slack_bolt.listener.custom_listener as custom
+    from slack_bolt.kwargs_injection import build_required_kwargs
+
+    root = r.start(bot, "Deploy froze the queue")
+    built: list[list[str]] = []
+
+    def counting(**kwargs: Any) -> dict[str, Any]:
+        built.append(list(kwargs["required_arg_names"]))
+        return build_required_kwargs(**kwargs)
+
+    monkeypatch.setattr(custom, "build_required_kwargs", counting)
+    monkeypatch.setattr("slack_bolt.listener_matcher.builtins.build_required_kwargs", counting)
+    r.click(bot, root, Act.NEXT)
+    assert len(built) == 2, built  # the click's listener, at its ack and in its job

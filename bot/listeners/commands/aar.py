@@ -29,8 +29,6 @@ def handle_aar(
     client: WebClient,
     respond: Respond,
     context: BoltContext,
-    session: Session,
-    deps: Deps,
     later: Later,
 ) -> None:
     """Route `/aar …` to its subcommand. Help and usage are the ack itself; whatever needs
