@@ -21,6 +21,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any, Protocol
@@ -35,10 +36,11 @@ Job = dict[str, Any]
 # A stdin that closes without it means the server died, and only the jobs running finish.
 END: Job = {"end": True}
 REPLAY_KEY = "aarbot_replay"
-# The headers a replay keeps: Bolt reads Slack's retry count and reason from them.
-_KEPT_HEADERS = ("x-slack-retry-num", "x-slack-retry-reason")
+# The headers a replay keeps: how to parse the body, and Slack's retry count and reason.
+_KEPT_HEADERS = ("content-type", "x-slack-retry-num", "x-slack-retry-reason")
 
 CHECK_EVERY = 1.0  # seconds between checks that an idle worker process is still there
+GATHER = 0.002  # seconds the writer waits after a job, for more to write with it
 
 log = logging.getLogger("aarbot.handoff")
 
@@ -61,7 +63,8 @@ def job_for(request: BoltRequest, request_id: str | None, work: list | None, *, 
     the whole listener runs after the ack; `saved` says its transaction already committed."""
     headers = {k: list(request.headers[k]) for k in _KEPT_HEADERS if k in request.headers}
     return {
-        "body": request.body,
+        # As Slack sent it (parsed again by whoever runs the job), else as Socket Mode gave it.
+        "body": request.raw_body or request.body,
         "headers": headers,
         "request_id": request_id,
         "work": work,
@@ -71,8 +74,8 @@ def job_for(request: BoltRequest, request_id: str | None, work: list | None, *, 
 
 def replay(app: App, job: Job) -> None:
     """Run `job` through `app`'s middleware and listener, as the request's second half."""
-    # Socket Mode's shape: the payload is already parsed, and its signature was checked when
-    # it first arrived (a job never comes from the network).
+    # Socket Mode's shape: no signature to check, as it was checked when the request first
+    # arrived (a job never comes from the network).
     request = BoltRequest(
         body=job["body"], headers=job["headers"], context={REPLAY_KEY: job}, mode="socket_mode"
     )
@@ -162,12 +165,12 @@ class InWorkerProcess:
                         self._restart_if_dead()
                 if not self._jobs:
                     return  # closing, and everything sent is written
+            # Let a burst gather: one write (and one wake-up of this thread) for many jobs.
+            time.sleep(GATHER)
+            with self._wake:
                 batch = list(self._jobs)
                 self._jobs.clear()
-            lines = b"".join(
-                json.dumps(job, separators=(",", ":")).encode() + b"\n" for job in batch
-            )
-            self._write(lines, len(batch))
+            self._write(b"".join(_line(job) for job in batch), len(batch))
 
     def _restart_if_dead(self) -> None:
         code = self._child.poll()
