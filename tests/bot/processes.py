@@ -60,3 +60,19 @@ def wait_healthy(base: str, process: subprocess.Popen) -> dict:
         except OSError:
             time.sleep(0.1)
     pytest.fail("aarbot did not answer /readyz within 30 s")
+
+
+def run_http(
+    tmp_path: Path, api_url: str, database_url: str, secret: str, **settings: str
+) -> tuple[subprocess.Popen, str]:
+    """`aarbot run --http` on a free port with a bot token and `settings`; it and its URL."""
+    port = free_port()
+    env = clean_env(
+        SLACK_BOT_TOKEN="xoxb-test-token",
+        SLACK_SIGNING_SECRET=secret,
+        SLACK_API_URL=api_url,
+        DATABASE_URL=database_url,
+        **settings,
+    )
+    process = aarbot("run", "--http", "--port", str(port), env=env, cwd=tmp_path)
+    return process, f"http://127.0.0.1:{port}"

@@ -23,7 +23,7 @@ from bot.standin.driver import Bot, TrackingExecutor
 from bot.web import make_wsgi_app
 from bot.worker import NICENESS
 from storage.models import Answer
-from tests.bot.processes import aarbot, clean_env, free_port, post, wait_healthy
+from tests.bot.processes import post, run_http, wait_healthy
 from tests.bot.reviewing import start, start_values
 from tests.conftest import SIGNING_SECRET
 
@@ -124,15 +124,7 @@ def _wait_for(condition, what: str, timeout: float = 15) -> Any:
 def test_run_does_the_work_after_the_ack_in_a_lower_priority_worker_process_it_restarts(
     tmp_path: Path, standin: SlackStandIn, run_database_url: str
 ) -> None:
-    port = free_port()
-    env = clean_env(
-        SLACK_BOT_TOKEN="xoxb-test-token",
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=standin.base_url,
-        DATABASE_URL=run_database_url,
-    )
-    process = aarbot("run", "--http", "--port", str(port), env=env, cwd=tmp_path)
-    base = f"http://127.0.0.1:{port}"
+    process, base = run_http(tmp_path, standin.base_url, run_database_url, SIGNING_SECRET)
 
     def list_reviews(label: str) -> None:
         body = payloads.slash_command(

@@ -10,22 +10,14 @@ import pytest
 
 from bot.standin import SlackStandIn, payloads, sign_request
 from storage.db import head_revision
-from tests.bot.processes import aarbot, clean_env, free_port, post, wait_healthy
+from tests.bot.processes import aarbot, clean_env, post, run_http, wait_healthy
 from tests.conftest import SIGNING_SECRET
 
 
 def test_run_serves_health_and_signed_commands_and_stops_on_sigterm(
     tmp_path: Path, standin: SlackStandIn, run_database_url: str
 ) -> None:
-    port = free_port()
-    env = clean_env(
-        SLACK_BOT_TOKEN="xoxb-test-token",
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=standin.base_url,
-        DATABASE_URL=run_database_url,
-    )
-    process = aarbot("run", "--http", "--port", str(port), env=env, cwd=tmp_path)
-    base = f"http://127.0.0.1:{port}"
+    process, base = run_http(tmp_path, standin.base_url, run_database_url, SIGNING_SECRET)
     try:
         health = wait_healthy(base, process)
         assert health["status"] == "ok"

@@ -22,7 +22,7 @@ from bot.server import _draining
 from bot.standin import SlackStandIn, payloads, sign_request
 from storage.db import make_engine
 from storage.models import Review
-from tests.bot.processes import aarbot, clean_env, free_port, post, wait_healthy
+from tests.bot.processes import post, run_http, wait_healthy
 from tests.bot.reviewing import start_values
 from tests.conftest import SIGNING_SECRET
 
@@ -30,17 +30,14 @@ from tests.conftest import SIGNING_SECRET
 def test_sigterm_lets_the_review_being_posted_finish_and_exits_0(
     tmp_path: Path, standin: SlackStandIn, run_database_url: str
 ) -> None:
-    port = free_port()
-    env = clean_env(
-        SLACK_BOT_TOKEN="xoxb-test-token",
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=standin.base_url,
-        DATABASE_URL=run_database_url,
+    process, base = run_http(
+        tmp_path,
+        standin.base_url,
+        run_database_url,
+        SIGNING_SECRET,
         AARBOT_LOG_FORMAT="json",
         AARBOT_LOG_LEVEL="DEBUG",
     )
-    process = aarbot("run", "--http", "--port", str(port), env=env, cwd=tmp_path)
-    base = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(base, process)
         standin.delay("chat.postMessage", 1.5)  # Slack is slow to take the review message
@@ -102,15 +99,7 @@ def test_no_scheduled_job_starts_once_draining_begins() -> None:
 def test_a_second_sigterm_while_work_finishes_stops_at_once_without_a_traceback(
     tmp_path: Path, standin: SlackStandIn, run_database_url: str
 ) -> None:
-    port = free_port()
-    env = clean_env(
-        SLACK_BOT_TOKEN="xoxb-test-token",
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=standin.base_url,
-        DATABASE_URL=run_database_url,
-    )
-    process = aarbot("run", "--http", "--port", str(port), env=env, cwd=tmp_path)
-    base = f"http://127.0.0.1:{port}"
+    process, base = run_http(tmp_path, standin.base_url, run_database_url, SIGNING_SECRET)
     try:
         wait_healthy(base, process)
         standin.delay("chat.postMessage", 5)  # the worker is still posting after the drain
