@@ -7,7 +7,9 @@ worker finishes every job, then exits. A stdin that closes without END (the serv
 killed, or stopped by a second signal) lets only the running jobs finish.
 
 It runs at a lower CPU priority than the server, so under load the work waits for the acks
-instead of slowing them down; on an idle machine it runs at full speed all the same.
+instead of slowing them down; on an idle machine it runs at full speed all the same. It is
+niced rather than SCHED_IDLE: a job holding a database lock must still get some CPU while the
+server is busy, or the server's own writes (a modal's answers) would wait on it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-NICENESS = 19  # how much lower than the server's CPU priority (0 to 19)
+NICENESS = 19  # added to the server's niceness: the lowest priority short of SCHED_IDLE
 
 log = logging.getLogger("aarbot.worker")
 
