@@ -15,7 +15,7 @@ replays the request through the app to the same listener, which then does its se
   `later(function, **arguments)`: a module-level function and JSON arguments, because the job
   may cross to another process. Each runs in its own session once the listener's transaction
   has committed, so it sees what was stored, and what the user typed is kept even if it fails.
-  The function takes `session`, its arguments, and any of `client`, `deps`, `respond`,
+  The function takes its arguments, and any of `session`, `client`, `deps`, `respond`,
   `context` and `body`, by those names.
 
 These are the one place request-handling code opens sessions. An error in work after the ack
@@ -93,10 +93,12 @@ def _resolve(name: str) -> Callable[..., object]:
 def _run_later(kwargs: dict[str, Any], name: str, arguments: dict[str, Any]) -> Work:
     work = _resolve(name)
     wanted = inspect.signature(work).parameters
-    given = {k: kwargs[k] for k in _INJECTABLE if k in wanted and k != "deps"}
-    if "deps" in wanted:
-        given["deps"] = deps_of(kwargs["context"])
-    return lambda session: work(session=session, **given, **arguments)
+    available = {k: kwargs[k] for k in _INJECTABLE if k != "deps"}
+    available["deps"] = deps_of(kwargs["context"])
+    given = {k: v for k, v in available.items() if k in wanted}
+    if "session" in wanted:
+        return lambda session: work(session=session, **given, **arguments)
+    return lambda _session: work(**given, **arguments)
 
 
 def _finish(kwargs: dict[str, Any], work: Work, *, saved: bool) -> None:

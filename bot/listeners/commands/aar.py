@@ -26,8 +26,6 @@ from storage.search import search_reviews
 def handle_aar(
     ack: Ack,
     command: dict,
-    client: WebClient,
-    respond: Respond,
     context: BoltContext,
     later: Later,
 ) -> None:
@@ -69,7 +67,6 @@ def handle_aar(
 
 def open_start_modal(
     *,
-    session: Session,
     client: WebClient,
     deps: Deps,
     trigger_id: str,

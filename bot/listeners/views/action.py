@@ -33,7 +33,6 @@ def submit_action(
     ack: Ack,
     body: dict,
     view: dict,
-    client: WebClient,
     context: BoltContext,
     session: Session,
     deps: Deps,

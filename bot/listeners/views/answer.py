@@ -22,7 +22,6 @@ def submit_answer(
     ack: Ack,
     body: dict,
     view: dict,
-    client: WebClient,
     session: Session,
     deps: Deps,
     later: Later,

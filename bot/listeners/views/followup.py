@@ -29,14 +29,20 @@ OUTCOME_FIELDS = {
 }
 
 
-def _load(session: Session, meta: dict[str, Any]) -> tuple[Action, Review] | None:
+def _load(
+    ack: Ack, session: Session, meta: dict[str, Any], field: str
+) -> tuple[Action, Review] | None:
+    """The modal's action and its review, locked for the change; else the modal is told."""
     try:
         action_id = int(meta.get("action", ""))
     except (TypeError, ValueError):
-        return None
+        action_id = 0
     action = store.get_action(session=session, action_id=action_id, for_update=True)
     review = action and store.get_review(session=session, review_id=action.review_id)
-    return (action, review) if action and review else None
+    if action is None or review is None:
+        ack(response_action="errors", errors={field: "That action no longer exists."})
+        return None
+    return action, review
 
 
 def show_outcome(
@@ -78,16 +84,14 @@ def submit_outcome(
     ack: Ack,
     body: dict,
     view: dict,
-    client: WebClient,
     session: Session,
     deps: Deps,
     later: Later,
 ) -> None:
     """Done: store the outcome; an unmet criterion goes back to the review's thread."""
     meta = values.meta(view)
-    loaded = _load(session, meta)
+    loaded = _load(ack, session, meta, Block.OUTCOME)
     if loaded is None:
-        ack(response_action="errors", errors={Block.OUTCOME: "That action no longer exists."})
         return
     action, review = loaded
     outcome = followup.Outcome(
@@ -121,7 +125,6 @@ def submit_reschedule(
     ack: Ack,
     body: dict,
     view: dict,
-    client: WebClient,
     context: BoltContext,
     session: Session,
     deps: Deps,
@@ -129,9 +132,8 @@ def submit_reschedule(
 ) -> None:
     """Reschedule: the new date, checked in the owner's zone; the nudges are re-planned."""
     meta = values.meta(view)
-    loaded = _load(session, meta)
+    loaded = _load(ack, session, meta, Block.REVIEW_DATE)
     if loaded is None:
-        ack(response_action="errors", errors={Block.REVIEW_DATE: "That action no longer exists."})
         return
     action, review = loaded
     # Checked before the ack, so from the database only: what users.info last said (the
@@ -172,16 +174,14 @@ def submit_drop(
     ack: Ack,
     body: dict,
     view: dict,
-    client: WebClient,
     session: Session,
     deps: Deps,
     later: Later,
 ) -> None:
     """Drop: a reason is required; nothing more is sent about the action."""
     meta = values.meta(view)
-    loaded = _load(session, meta)
+    loaded = _load(ack, session, meta, Block.REASON)
     if loaded is None:
-        ack(response_action="errors", errors={Block.REASON: "That action no longer exists."})
         return
     action, review = loaded
     reason = values.text(view, Block.REASON)

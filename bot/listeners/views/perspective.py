@@ -20,7 +20,6 @@ def submit_perspective(
     ack: Ack,
     body: dict,
     view: dict,
-    client: WebClient,
     session: Session,
     deps: Deps,
     later: Later,

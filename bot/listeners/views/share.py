@@ -26,7 +26,6 @@ def submit_share(
     ack: Ack,
     body: dict,
     view: dict,
-    client: WebClient,
     session: Session,
     deps: Deps,
     later: Later,

@@ -19,7 +19,6 @@ def submit_start(
     ack: Ack,
     body: dict,
     view: dict,
-    client: WebClient,
     context: BoltContext,
     session: Session,
     deps: Deps,
