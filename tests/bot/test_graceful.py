@@ -35,6 +35,26 @@ def _refused(port: int) -> bool:
     return False
 
 
+def _stopped_while_idle() -> tuple[Drain, threading.Thread]:
+    """A server with nothing in flight, drained and shut down; its drain and its thread."""
+    connections: dict[int, object] = {}
+    server = create_server(
+        _slow_app(threading.Event(), threading.Event()),
+        map=connections,
+        host="127.0.0.1",
+        port=0,
+        threads=1,
+    )
+    drain = Drain(connections, timeout=10)
+    runner = threading.Thread(target=server.run, daemon=True)
+    runner.start()
+    drain.begin()
+    runner.join(5)
+    drain.close()
+    server.task_dispatcher.shutdown()
+    return drain, runner
+
+
 def test_a_request_in_flight_is_answered_and_then_the_server_returns() -> None:
     started, release = threading.Event(), threading.Event()
     connections: dict[int, object] = {}
@@ -69,40 +89,12 @@ def test_a_request_in_flight_is_answered_and_then_the_server_returns() -> None:
 
 
 def test_an_idle_server_stops_at_once() -> None:
-    connections: dict[int, object] = {}
-    server = create_server(
-        _slow_app(threading.Event(), threading.Event()),
-        map=connections,
-        host="127.0.0.1",
-        port=0,
-        threads=1,
-    )
-    drain = Drain(connections, timeout=10)
-    runner = threading.Thread(target=server.run, daemon=True)
-    runner.start()
-    drain.begin()
-    runner.join(5)
-    drain.close()
-    server.task_dispatcher.shutdown()
+    _, runner = _stopped_while_idle()
     assert not runner.is_alive()
 
 
 def test_asking_again_once_closed_does_nothing() -> None:
-    connections: dict[int, object] = {}
-    server = create_server(
-        _slow_app(threading.Event(), threading.Event()),
-        map=connections,
-        host="127.0.0.1",
-        port=0,
-        threads=1,
-    )
-    drain = Drain(connections, timeout=10)
-    runner = threading.Thread(target=server.run, daemon=True)
-    runner.start()
-    drain.begin()
-    runner.join(5)
-    drain.close()
-    server.task_dispatcher.shutdown()
+    drain, runner = _stopped_while_idle()
     # The wake-up pipe's numbers are free again: a new pipe most likely gets them.
     read_end, write_end = os.pipe()
     try:
