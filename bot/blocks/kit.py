@@ -3,20 +3,13 @@ a review's title linked to its message, and an action with what shows it worked.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.blocks.text import clip, escape
 from storage.models import Action, Review
 
 SECTION_LIMIT = 3000  # Slack's limit on a section's text and on a context element's
 HIDDEN = "a confidential review"  # what a review the reader may not see is called
-
-
-def plain(blocks: Sequence[Block | dict]) -> list[dict]:
-    """Blocks as the JSON Slack gets, for work that runs after the ack (bot/handoff.py)."""
-    return [b if isinstance(b, dict) else b.to_dict() for b in blocks]
 
 
 def md(text: str) -> MarkdownTextObject:

@@ -22,8 +22,6 @@ from bot.ids import Block as BlockId
 from flows.actions import KINDS
 from flows.coaching import BlameFinding
 from flows.perspectives import DigestEntry
-from flows.review import Recorded
-from flows.specificity import Specificity
 from flows.summary import Summary
 from flows.templates import GAP_LABELS, Question, QuestionKind, Template
 from storage.models import Action, ActionStatus, Answer, Review, Stage
@@ -211,15 +209,15 @@ def perspectives_digest(
     return "What people said privately", blocks
 
 
-def action_added(action: Action, specificity: Specificity) -> tuple[str, list[Block]]:
-    """The thread's confirmation of a new action, with hints when it is vague."""
+def action_added(action: Action, hints: Sequence[str]) -> tuple[str, list[Block]]:
+    """The thread's confirmation of a new action, with `hints` when it is vague."""
     kind = KINDS.get(action.kind, action.kind)
     blocks: list[Block] = [
         section(f"*New action* ({kind}, added by <@{action.created_by}>)\n{action_line(action)}")
     ]
-    if specificity.is_vague and specificity.hints:
-        hints = "\n".join(f"• {escape(h)}" for h in specificity.hints)
-        blocks.append(context(f"💡 Could be more specific:\n{hints}"))
+    if hints:
+        listed = "\n".join(f"• {escape(h)}" for h in hints)
+        blocks.append(context(f"💡 Could be more specific:\n{listed}"))
     return f"New action: {escape(action.what)}", blocks
 
 
@@ -271,10 +269,10 @@ def perspective_dm(review: Review) -> tuple[str, list[Block]]:
     return text, blocks
 
 
-def modal_answer(recorded: Recorded) -> tuple[str, list[Block]]:
-    """A longer answer from the Answer modal, shown in the thread for everyone."""
-    answer, question = recorded.answer, recorded.question
-    text = f"<@{answer.author_id}> answered “{escape(question.prompt)}”"
+def modal_answer(answer: Answer, prompt: str) -> tuple[str, list[Block]]:
+    """A longer answer from the Answer modal (to the question `prompt`), shown in the thread
+    for everyone."""
+    text = f"<@{answer.author_id}> answered “{escape(prompt)}”"
     return text, [section(f"{text}:\n{escape(answer.text)}")]
 
 

@@ -7,7 +7,6 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot import people, posting, sharing
-from bot.blocks.kit import plain
 from bot.blocks.review import action_added
 from bot.deps import Deps
 from bot.home_refresh import refresh_homes
@@ -86,34 +85,25 @@ def submit_action(
         now=deps.clock(),
         fallback_tz=deps.settings.default_tz,
     )
-    text, blocks = action_added(action, specificity)
     later(
         post_action,
-        review_id=review.id,
-        owner_id=action.owner_id,
-        text=text,
-        blocks=plain(blocks),
+        action_id=action.id,
+        hints=list(specificity.hints) if specificity.is_vague else [],
     )
 
 
 def post_action(
-    *,
-    session: Session,
-    client: WebClient,
-    deps: Deps,
-    review_id: int,
-    owner_id: str,
-    text: str,
-    blocks: list[dict],
+    *, session: Session, client: WebClient, deps: Deps, action_id: int, hints: list[str]
 ) -> None:
-    """After the ack: the action in the thread, on the review message, the owner's Home and
-    the review's shared cards."""
-    review = store.get_review(session=session, review_id=review_id)
-    if review is None:
+    """After the ack: the action (with `hints` if it is vague) in the thread, on the review
+    message, the owner's Home and the review's shared cards."""
+    action = store.get_action(session=session, action_id=action_id)
+    review = action and store.get_review(session=session, review_id=action.review_id)
+    if action is None or review is None:
         return
-    posting.post_to_thread(client, review, text, blocks)
+    posting.post_to_thread(client, review, *action_added(action, hints))
     posting.refresh(client, session, deps, review)
-    refresh_homes(client, session, deps, team_id=review.team_id, user_ids=[owner_id])
+    refresh_homes(client, session, deps, team_id=review.team_id, user_ids=[action.owner_id])
     sharing.refresh_cards(client, session, deps, review)
 
 

@@ -7,7 +7,6 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot import posting, repeats
-from bot.blocks.kit import plain
 from bot.blocks.review import coaching_note, modal_answer
 from bot.deps import Deps
 from bot.ids import Block
@@ -15,6 +14,7 @@ from bot.listeners.session import Later, with_session
 from bot.listeners.views import values
 from flows import review as rules
 from storage import reviews as store
+from storage.models import Answer
 
 
 @with_session
@@ -50,14 +50,12 @@ def submit_answer(
         ack(response_action="errors", errors={Block.ANSWER: str(refusal)})
         return
     ack()  # Slack gets it once the answer is committed; the posts below come after
-    text, blocks = modal_answer(recorded)
     later(
         post_answer,
         review_id=review.id,
-        text=text,
-        blocks=plain(blocks),
+        answer_id=recorded.answer.id,
+        prompt=recorded.question.prompt,
         coaching=coaching_note(recorded.blame) if recorded.blame else None,
-        author_id=user_id,
     )
 
 
@@ -67,18 +65,18 @@ def post_answer(
     client: WebClient,
     deps: Deps,
     review_id: int,
-    text: str,
-    blocks: list[dict],
+    answer_id: int,
+    prompt: str,
     coaching: str | None,
-    author_id: str,
 ) -> None:
     """After the ack: the answer in the thread, coaching for its author, the review message
     brought up to date, and similar past reviews offered."""
     review = store.get_review(session=session, review_id=review_id)
-    if review is None:
+    answer = session.get(Answer, answer_id)
+    if review is None or answer is None:
         return
-    posting.post_to_thread(client, review, text, blocks)
+    posting.post_to_thread(client, review, *modal_answer(answer, prompt))
     if coaching:
-        posting.tell(client, review, author_id, coaching)
+        posting.tell(client, review, answer.author_id, coaching)
     posting.refresh(client, session, deps, review)
     repeats.suggest_similar(client, session, deps, review)
