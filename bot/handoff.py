@@ -58,9 +58,9 @@ class Handoff(Protocol):
         """Take no more jobs, and return once every job sent has run."""
 
 
-def job_for(request: BoltRequest, request_id: str | None, work: list | None, *, saved: bool):
+def job_for(request: BoltRequest, request_id: str | None, work: list | None) -> Job:
     """The job that finishes `request`: `work` is the listener's `later` list, or None when
-    the whole listener runs after the ack; `saved` says its transaction already committed."""
+    the whole listener runs after the ack."""
     headers = {k: list(request.headers[k]) for k in _KEPT_HEADERS if k in request.headers}
     return {
         # As Slack sent it (parsed again by whoever runs the job), else as Socket Mode gave it.
@@ -68,7 +68,6 @@ def job_for(request: BoltRequest, request_id: str | None, work: list | None, *, 
         "headers": headers,
         "request_id": request_id,
         "work": work,
-        "saved": saved,
     }
 
 

@@ -71,7 +71,7 @@ class Later:
         self.work: list[list[Any]] = []
 
     def __call__(self, work: Callable[..., object], /, **arguments: Any) -> None:
-        """Queue `work(session=…, **arguments)`, with what it asks for from the request."""
+        """Queue `work(**arguments)`, given whatever else it asks for (`session`, `client`…)."""
         name = f"{work.__module__}:{work.__qualname__}"
         if "<" in work.__qualname__:  # <locals>, <lambda>: nothing another process can find
             raise TypeError(f"later() needs a module-level function, not {name}")
@@ -120,9 +120,9 @@ def _finish(kwargs: dict[str, Any], work: Work, *, saved: bool) -> None:
         )
 
 
-def _hand_on(kwargs: dict[str, Any], work: list | None, *, saved: bool) -> None:
+def _hand_on(kwargs: dict[str, Any], work: list | None) -> None:
     handoff: Handoff = kwargs["context"][WORKERS_KEY]
-    handoff.send(job_for(kwargs["request"], current_request_id(), work, saved=saved))
+    handoff.send(job_for(kwargs["request"], current_request_id(), work))
 
 
 def _bolt_signature(
@@ -184,7 +184,7 @@ def with_session(listener: Callable[..., Any]) -> Callable[..., Any]:
             result = listener(**own)
         if later.work:
             # The listener's own transaction stored what the user typed before this runs.
-            _hand_on(kwargs, later.work, saved=True)
+            _hand_on(kwargs, later.work)
         return result
 
     _as_bolt_listener(run, signature)
@@ -208,7 +208,7 @@ def after_ack(listener: Callable[..., Any]) -> Callable[..., Any]:
     def run(**kwargs: Any) -> None:
         kwargs["ack"]()
         if kwargs["context"].get(REPLAY_KEY) is None:
-            _hand_on(kwargs, None, saved=False)
+            _hand_on(kwargs, None)
             return
         own = {k: v for k, v in kwargs.items() if k in names}
         if wants_deps:
