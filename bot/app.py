@@ -110,7 +110,7 @@ def build_app(
     listener_executor: Executor | None = None,
     handoff: Handoff | None = None,
 ) -> App:
-    """The Bolt app with our middleware, listeners and error handler.
+    """The Bolt app with our listeners and error handler.
 
     The work after each ack goes to `handoff`; by default, to a pool of AARBOT_WORKERS threads
     in this process (`listener_executor`, if given). The HTTP server has its own threads for
