@@ -102,7 +102,9 @@ def _serve_http(
     gc.freeze()
     connections: dict[int, object] = {}
     server = create_server(
-        make_wsgi_app(bolt_app=app, engine=deps.engine),
+        make_wsgi_app(
+            bolt_app=app, engine=deps.engine, signing_secret=deps.settings.slack_signing_secret
+        ),
         map=connections,
         host=host,
         port=port,

@@ -1,5 +1,12 @@
 """The WSGI application: Slack's requests on /slack/events, liveness and readiness probes.
 
+Every POST to /slack/events is verified here, before Bolt or anything of ours reads it: its
+size, Slack's timestamp (digits, within five minutes) and its v0 signature (slack_sdk's
+SignatureVerifier). One that fails gets 401 and causes nothing else: no listener, no error
+handler, no Web API call, and a log line without the body. A verified body that cannot be
+parsed gets 400. So Bolt, built with its own verification off, only ever sees requests Slack
+signed.
+
 In multi-workspace mode it also serves the install page (GET /slack/install) and Slack's
 redirect back after an install (GET /slack/oauth_redirect), both handled by Bolt's OAuth flow.
 """
@@ -7,23 +14,34 @@ redirect back after an install (GET /slack/oauth_redirect), both handled by Bolt
 from __future__ import annotations
 
 import json
+import logging
+import re
 from collections.abc import Callable, Iterable
 from functools import cache
+from http import HTTPStatus
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 
 from storage.db import current_revision, head_revision, ping
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 EVENTS_PATH = "/slack/events"
+# Slack's largest payloads (a 100-block modal submitted with its state) are far below this.
+MAX_BODY = 2 * 1024 * 1024
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+
+log = logging.getLogger("aarbot.web")
 
 
-def make_wsgi_app(*, bolt_app: App, engine: Engine) -> WsgiApp:
+def make_wsgi_app(*, bolt_app: App, engine: Engine, signing_secret: str) -> WsgiApp:
     """Route Slack's POSTs (and the install routes) to Bolt; answer /healthz and /readyz."""
     slack = SlackRequestHandler(bolt_app, path=EVENTS_PATH)
+    verifier = SignatureVerifier(signing_secret)
     flow = bolt_app.oauth_flow
     install_paths = {flow.install_path, flow.redirect_uri_path} if flow is not None else set()
 
@@ -33,6 +51,8 @@ def make_wsgi_app(*, bolt_app: App, engine: Engine) -> WsgiApp:
         if method is not None:
             if environ.get("REQUEST_METHOD") != method:
                 return _json(start_response, 405, {"error": f"{method} only"})
+            if method == "POST":
+                return _events(bolt_app, verifier, environ, start_response)
             return slack(environ, start_response)
         if path == "/healthz":
             # Liveness: answering at all is the proof, so always 200 (a database outage must
@@ -48,6 +68,86 @@ def make_wsgi_app(*, bolt_app: App, engine: Engine) -> WsgiApp:
         return _json(start_response, 404, {"error": "not found"})
 
     return application
+
+
+def _events(
+    bolt_app: App,
+    verifier: SignatureVerifier,
+    environ: dict[str, Any],
+    start_response: Callable[..., Any],
+) -> Iterable[bytes]:
+    """One POST from Slack: verified, parsed, then handed to Bolt."""
+    headers = _headers(environ)
+    body, refusal = _verified_body(environ, headers, verifier)
+    if refusal is not None:
+        log.warning("refused a request that failed verification: %s", refusal)
+        return _json(start_response, 401, {"error": "invalid request"})
+    try:
+        request = BoltRequest(
+            body=body.decode("utf-8"), query=environ.get("QUERY_STRING", ""), headers=headers
+        )
+    except (ValueError, TypeError, AttributeError) as error:
+        # Signed by Slack, yet not a body Slack sends: nobody can be told, so only log it.
+        log.warning("refused a signed request whose body is malformed: %s", type(error).__name__)
+        return _json(start_response, 400, {"error": "malformed body"})
+    return _send(start_response, bolt_app.dispatch(request))
+
+
+def _headers(environ: dict[str, Any]) -> dict[str, str]:
+    headers = {}
+    for key, value in environ.items():
+        if key in ("CONTENT_LENGTH", "CONTENT_TYPE"):
+            headers[key.lower().replace("_", "-")] = value
+        elif key.startswith("HTTP_"):
+            headers[key[5:].lower().replace("_", "-")] = value
+    return headers
+
+
+def _verified_body(
+    environ: dict[str, Any], headers: dict[str, str], verifier: SignatureVerifier
+) -> tuple[bytes, str | None]:
+    """The body if Slack signed it, else why not (never anything read from the body)."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return b"", "a Content-Length that is not a number"
+    if length > MAX_BODY:
+        return b"", f"a body of {length} bytes, over {MAX_BODY}"
+    timestamp = headers.get("x-slack-request-timestamp", "")
+    signature = headers.get("x-slack-signature", "")
+    if not _TIMESTAMP.fullmatch(timestamp):
+        return b"", "no numeric X-Slack-Request-Timestamp"
+    if not _SIGNATURE.fullmatch(signature):
+        return b"", "no v0 X-Slack-Signature"
+    stream = environ.get("wsgi.input")
+    body = stream.read(length) if stream is not None and length > 0 else b""
+    try:
+        valid = verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
+    except (ValueError, UnicodeError):
+        valid = False  # not UTF-8: Slack signs UTF-8 text
+    if not valid:
+        return b"", "a stale timestamp or a signature that does not match"
+    return body, None
+
+
+def _send(start_response: Callable[..., Any], response: BoltResponse) -> list[bytes]:
+    payload = response.body.encode("utf-8") if isinstance(response.body, str) else response.body
+    headers = [
+        (name, value)
+        for name, values in response.headers.items()
+        if name.lower() != "content-length"
+        for value in values
+    ]
+    headers.append(("Content-Length", str(len(payload))))
+    start_response(f"{response.status} {_reason(response.status)}", headers)
+    return [payload]
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
 
 
 def readiness(engine: Engine) -> dict[str, Any]:
@@ -75,9 +175,8 @@ def _head() -> str | None:
 
 def _json(start_response: Callable[..., Any], status: int, body: dict[str, Any]) -> list[bytes]:
     payload = json.dumps(body).encode()
-    reason = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
     start_response(
-        f"{status} {reason[status]}",
+        f"{status} {_reason(status)}",
         [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
     )
     return [payload]

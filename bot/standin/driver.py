@@ -73,7 +73,11 @@ class Bot:
 
     def __post_init__(self) -> None:
         self.app = build_app(self.deps, listener_executor=self.executor)
-        self.wsgi = make_wsgi_app(bolt_app=self.app, engine=self.deps.engine)
+        self.wsgi = make_wsgi_app(
+            bolt_app=self.app,
+            engine=self.deps.engine,
+            signing_secret=self.deps.settings.slack_signing_secret,
+        )
         self._responses = 0
 
     def request(

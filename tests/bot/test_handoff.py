@@ -69,7 +69,11 @@ class Split:
         self.kept = Kept()
         self.front = Bot(deps=deps, standin=standin, secret=SIGNING_SECRET)
         self.front.app = build_app(deps, handoff=self.kept)
-        self.front.wsgi = make_wsgi_app(bolt_app=self.front.app, engine=deps.engine)
+        self.front.wsgi = make_wsgi_app(
+            bolt_app=self.front.app,
+            engine=deps.engine,
+            signing_secret=deps.settings.slack_signing_secret,
+        )
         self.pool = TrackingExecutor()
         worker_deps = Deps.from_settings(deps.settings, deps.engine)
         self.worker = build_app(worker_deps, handoff=InThreads(self.pool))
