@@ -33,7 +33,7 @@ from flows.stats import DEFAULT_DAYS, scope_figures
 from storage import home
 from storage import reviews as store
 from storage.models import Review
-from storage.visibility import visible_review_ids
+from storage.visibility import can_see, visible_review_ids
 
 log = logging.getLogger("aarbot.home")
 
@@ -83,6 +83,12 @@ def home_content(
         stats_days=DEFAULT_DAYS,
         template_names={key: t.name for key, t in deps.templates.templates.items()},
     )
+
+
+def hidden_from(session: Session, deps: Deps, review: Review, user_id: str) -> bool:
+    """True when this person may not see the review: an action of theirs shows it unnamed."""
+    is_lead = user_id in deps.settings.leads
+    return not can_see(session=session, review=review, viewer_id=user_id, is_lead=is_lead)
 
 
 def publish_home(

@@ -150,9 +150,16 @@ def tell(client: WebClient, review: Review, user_id: str, text: str) -> None:
 
 
 def show_action_state(
-    client: WebClient, channel_id: str | None, ts: str | None, action: Action, review: Review
+    client: WebClient,
+    channel_id: str | None,
+    ts: str | None,
+    action: Action,
+    review: Review,
+    *,
+    hidden: bool = False,
 ) -> None:
     """Update an action's DM to its current state, so its buttons cannot act twice."""
+    # `hidden`: the DM's reader (who clicked its button) may not see the review.
     if channel_id and ts:
-        text, blocks = action_state_dm(action, review)
+        text, blocks = action_state_dm(action, review, hidden=hidden)
         client.chat_update(channel=channel_id, ts=ts, text=text, blocks=blocks)

@@ -27,6 +27,7 @@ from flows.nudges import NudgeKind
 from storage import nudges as store
 from storage.db import session_scope
 from storage.models import Action, ActionStatus, Nudge, NudgeStatus, Review
+from storage.visibility import can_see
 
 log = logging.getLogger("aarbot.sweep")
 
@@ -139,11 +140,12 @@ def _deliver(
         # The token is dead for every nudge of the team: no need to hear it again.
         _release(deps, nudge, action, worker, now, result, held[review.team_id])
         return
+    hidden = _hidden_from_owner(deps, action, review)
     try:
         # NotInstalledError (a team without a token) is a client error too: retried, then failed.
         client = clients.for_team(review.team_id)
         known = dm_channels.setdefault(review.team_id, {})
-        channel_id, ts = _send(deps, client, nudge, action, review, now, known)
+        channel_id, ts = _send(deps, client, nudge, action, review, now, known, hidden=hidden)
     except (SlackClientError, OSError) as err:
         error, retry_in, permanent = _failure(err, nudge.attempts)
         if _token_rejected(err):
@@ -190,6 +192,16 @@ def _deliver(
     result.failed.append(_delivery(nudge, action, error=f"{error} ({status})"))
 
 
+def _hidden_from_owner(deps: Deps, action: Action, review: Review) -> bool:
+    """True when the owner may not see the review, so their nudge leaves it unnamed."""
+    # Owning an action grants the action, not a confidential review (storage/visibility.py).
+    with session_scope(deps.engine) as session:
+        is_lead = action.owner_id in deps.settings.leads
+        return not can_see(
+            session=session, review=review, viewer_id=action.owner_id, is_lead=is_lead
+        )
+
+
 def _release(
     deps: Deps,
     nudge: Nudge,
@@ -222,12 +234,16 @@ def _send(
     review: Review,
     now: datetime,
     dm_channels: dict[str, str],
+    *,
+    hidden: bool = False,
 ) -> tuple[str, str]:
     """Post the nudge; return the channel and ts of the message that is its record."""
     today = _local_today(action.owner_tz, deps.settings.default_tz, now)
     if nudge.kind == NudgeKind.ESCALATION:
         return _escalate(deps, client, nudge, action, review, today, dm_channels)
-    text, blocks = nudge_dm(kind=nudge.kind, action=action, review=review, today=today)
+    text, blocks = nudge_dm(
+        kind=nudge.kind, action=action, review=review, today=today, hidden=hidden
+    )
     channel = _dm_channel(client, action.owner_id, dm_channels)
     posted = client.chat_postMessage(channel=channel, text=text, blocks=blocks)
     return posted["channel"], posted["ts"]

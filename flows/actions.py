@@ -146,7 +146,8 @@ def add(
         specificity=specificity.score,
         created_by=created_by,
     )
-    store.add_participant(session=session, review_id=review.id, user_id=owner.user_id)
+    # The owner is not made a participant: owning an action grants the action, not the
+    # review, so a confidential review stays closed to an owner who is not part of it.
     store.touch(review)
     plan_nudges(session=session, action=action, policy=policy, now=now, fallback_tz=fallback_tz)
     return action, specificity

@@ -1,9 +1,11 @@
 """Who may see a review: the one rule search, stats and App Home all apply.
 
 A review is visible to everyone in its workspace unless it is confidential; a confidential one
-only to its facilitator, its participants and the leads. Another review's thread may name a
-confidential review only in its own channel. The rule is SQL text so the raw
-full-text queries (storage/search.py) and the ORM queries share the very same words.
+only to its facilitator, its participants (listed at the start, or who answered) and the leads.
+Owning one of its actions grants the action, not the review: the owner sees and acts on the
+action, with the review unnamed (bot/blocks/kit.py HIDDEN). Another review's thread may name a
+confidential review only in its own channel. The rule is SQL text so the raw full-text
+queries (storage/search.py) and the ORM queries share the very same words.
 """
 
 from __future__ import annotations
@@ -61,3 +63,11 @@ def visible_review_ids(
         )
     )
     return {int(review_id) for review_id in rows if review_id is not None}
+
+
+def can_see(*, session: Session, review: Review, viewer_id: str, is_lead: bool) -> bool:
+    """Whether this person may see this review: its name on a DM, the Home or a list."""
+    # Asked of the database, not re-decided here, so the rule is written down once.
+    return review.id is not None and review.id in visible_review_ids(
+        session=session, review_ids=[review.id], viewer_id=viewer_id, is_lead=is_lead
+    )

@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.kit import context, review_link, section, what_and_criterion, worked_if
+from bot.blocks.kit import context, from_review, section, what_and_criterion, worked_if
 from bot.blocks.modals import modal, plain
 from bot.blocks.review import met_label
 from bot.blocks.text import clip, escape
@@ -134,11 +134,14 @@ def state_line(action: Action) -> str:
     return f"📅 Rescheduled to {_day(action)}"
 
 
-def action_state_dm(action: Action, review: Review) -> tuple[str, list[Block]]:
+def action_state_dm(
+    action: Action, review: Review, *, hidden: bool = False
+) -> tuple[str, list[Block]]:
     """The nudge DM once acted on: the action and its new state; buttons only while open."""
+    # `hidden`: the DM's reader may not see the review, so it goes unnamed, as on the nudge.
     state = state_line(action)
     blocks: list[Block] = [
-        section(f"{what_and_criterion(action)}\nFrom the review {review_link(review)}"),
+        section(f"{what_and_criterion(action)}\n{from_review(review, hidden=hidden)}"),
         section(state),
     ]
     if action.status == ActionStatus.DONE and action.outcome_summary:

@@ -46,6 +46,14 @@ def review_link(
     return linked(review.title, review.permalink)
 
 
+def from_review(review: Review, *, hidden: bool = False, bold_unlinked: bool = False) -> str:
+    """The line under an action saying which review it is from; unnamed when `hidden`."""
+    # `hidden`: the reader owns the action but may not see its review (storage/visibility.py).
+    if hidden:
+        return f"From _{HIDDEN}_"
+    return f"From the review {review_link(review, bold_unlinked=bold_unlinked)}"
+
+
 def worked_if(action: Action) -> str:
     """The action's success criterion, as every message words it."""
     return f"_Worked if:_ {escape(action.success_criterion)}"

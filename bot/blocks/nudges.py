@@ -30,14 +30,15 @@ def _headline(kind: str, action: Action, today: date) -> str:
     return f"⌛ This action was {due.replace('overdue since', 'due')}. Is it still open?"
 
 
-def nudge_dm(*, kind: str, action: Action, review: Review, today: date) -> tuple[str, list[Block]]:
+def nudge_dm(
+    *, kind: str, action: Action, review: Review, today: date, hidden: bool = False
+) -> tuple[str, list[Block]]:
     """The DM to an action's owner: what, criterion, review, date, Done/Reschedule/Drop."""
+    # `hidden`: the owner may not see the review (confidential, not theirs): it goes unnamed.
     headline = _headline(kind, action, today)
     what = escape(action.what)
-    body = (
-        f"{what_and_criterion(action)}\n"
-        f"From the review {review_link(review)} · {format_due(action.review_date, today)}"
-    )
+    origin = kit.from_review(review, hidden=hidden, bold_unlinked=True)
+    body = f"{what_and_criterion(action)}\n{origin} · {format_due(action.review_date, today)}"
     blocks: list[Block] = [
         section(headline),
         section(body),

@@ -18,7 +18,7 @@ from bot.blocks.followup import drop_modal, outcome_modal, reschedule_modal
 from bot.blocks.home import notice_modal
 from bot.blocks.modals import metadata
 from bot.deps import Deps
-from bot.home_refresh import refresh_homes
+from bot.home_refresh import hidden_from, refresh_homes
 from bot.listeners.session import after_ack
 from flows import followup
 from flows.review import ReviewError
@@ -110,7 +110,8 @@ def on_action(handler: Callable[[ActionClick], None]) -> Callable[..., None]:
             return
         if found.status != ActionStatus.OPEN:
             refuse(f"This action is already {found.status}; nothing was changed.")
-            posting.show_action_state(client, channel, ts, found, review)
+            hidden = hidden_from(session, deps, review, user_id)
+            posting.show_action_state(client, channel, ts, found, review, hidden=hidden)
             return
         handler(
             ActionClick(

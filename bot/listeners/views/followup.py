@@ -12,7 +12,7 @@ from sqlmodel import Session
 from bot import people, posting, sharing
 from bot.blocks.followup import outcome_in_thread
 from bot.deps import Deps
-from bot.home_refresh import refresh_homes
+from bot.home_refresh import hidden_from, refresh_homes
 from bot.ids import Block
 from bot.listeners.session import Later, with_session
 from bot.listeners.views import values
@@ -54,6 +54,7 @@ def show_outcome(
     channel: str | None,
     ts: str | None,
     follow_up: bool = False,
+    viewer: str = "",
 ) -> None:
     """After the ack: show the action's new state in its DM (`channel`, `ts`), on the review
     message and on its owner's Home; an unmet outcome also goes to the review's thread."""
@@ -63,19 +64,25 @@ def show_outcome(
         return
     if follow_up:
         posting.post_to_thread(client, review, *outcome_in_thread(action))
-    posting.show_action_state(client, channel, ts, action, review)
+    # The DM is the submitter's own (only they could click its button); a job queued
+    # without `viewer` (before it was passed) is taken to be on the owner's nudge DM.
+    hidden = hidden_from(session, deps, review, viewer or action.owner_id)
+    posting.show_action_state(client, channel, ts, action, review, hidden=hidden)
     posting.refresh(client, session, deps, review)
     refresh_homes(client, session, deps, team_id=review.team_id, user_ids=[action.owner_id])
     sharing.refresh_cards(client, session, deps, review)
 
 
-def _after(later: Later, meta: dict[str, Any], action_id: int, *, follow_up: bool = False):
+def _after(
+    later: Later, meta: dict[str, Any], action_id: int, viewer: str, *, follow_up: bool = False
+):
     later(
         show_outcome,
         action_id=action_id,
         channel=meta.get("channel"),
         ts=meta.get("ts"),
         follow_up=follow_up,
+        viewer=viewer,
     )
 
 
@@ -117,7 +124,7 @@ def submit_outcome(
         ack(response_action="errors", errors={Block.OUTCOME: str(refusal)})
         return
     ack()  # Slack gets it once the outcome is committed; the posts come after
-    _after(later, meta, action.id, follow_up=outcome.needs_follow_up)
+    _after(later, meta, action.id, body["user"]["id"], follow_up=outcome.needs_follow_up)
 
 
 @with_session
@@ -166,7 +173,7 @@ def submit_reschedule(
         ack(response_action="errors", errors={Block.REVIEW_DATE: str(refusal)})
         return
     ack()  # Slack gets it once the change is committed; the posts come after
-    _after(later, meta, action.id)
+    _after(later, meta, action.id, body["user"]["id"])
 
 
 @with_session
@@ -201,4 +208,4 @@ def submit_drop(
         ack(response_action="errors", errors={Block.REASON: str(refusal)})
         return
     ack()  # Slack gets it once the change is committed; the posts come after
-    _after(later, meta, action.id)
+    _after(later, meta, action.id, body["user"]["id"])
