@@ -1,57 +1,83 @@
-"""Measure how fast `aarbot run --http` acks Slack, against a bare Bolt app in the same run.
+"""Measure how fast `aarbot run --http` acks Slack and answers people, beside two bare Bolt apps.
 
 Run from anywhere: python bench/ack.py [--requests 10000] [--database-url postgresql+psycopg://…]
 (default: a temporary SQLite file, as `aarbot run` uses out of the box). `--quick` is a small
-run for trying things out. The full run takes one to two minutes on 2 cores.
+run for trying things out. The full run takes a few minutes on 2 cores.
 
-Five processes: this one sends; the Slack stand-in answers the Web API; `aarbot run --http`
-(scheduler on, as operators run it) with the worker process it starts, and the baseline, a
-bare Bolt app whose listeners only ack, served by waitress with the same thread count, are
-measured. aarbot's CPU and "work after the acks" figures include its worker process, and the
-RSS target (150 MB a process) is checked for both of its processes. Both get the same signed
-requests from 20 senders on keep-alive connections, in alternating rounds, so both see the same
+The processes: this one sends; the Slack stand-in answers the Web API and writes down when each
+call arrives; three apps are measured:
+- aarbot: `aarbot run --http` (scheduler on, as operators run it), with whatever processes and
+  threads it starts for the work after its acks;
+- bare: a Bolt app whose listeners only ack;
+- durable bare: a Bolt app whose listeners insert the request body into a table and commit
+  before they ack, on the same kind of database as aarbot's (a SQLite file in WAL mode through
+  aarbot's own engine settings, or a table in the same PostgreSQL database): the floor for an
+  ack that cannot be lost.
+Both bare apps run on the server aarbot uses (`--server`, default: the one bot/server.py
+names), with the same thread count, and their listeners run the way aarbot's do.
+
+The same signed requests go to each app, in rounds whose order rotates, so all see the same
 machine load. A third are slash commands (`/aar help`, `/aar list` and `/aar`, which opens the
 start modal), a third button clicks on real reviews (Answer, Next, Answer, Back) and a third
-thread replies (each a new message with its own event id and ts, stored as an answer). The
-latency is until the HTTP response, which is the ack; the bot's work after the ack (Web API
-calls, database writes) runs meanwhile, as it would in production. After each round the bot is
-left to finish that work before the baseline's round starts.
+thread replies (each a new message with its own event id and ts, stored as an answer). After
+each aarbot round it is left to finish its work after the acks before the next round.
+
+Then, for aarbot alone:
+- paced: 20 senders, one request each every `--interval` seconds, over 20 reviews (20 concurrent
+  reviews, busy ones): the time from each request to the bot's Web API call that answers it
+  (the modal a click opens, the post Next makes in the thread, the review message updated by a
+  reply, the response_url post that answers `/aar list`), matched on trigger ids, response_url
+  names and the thread (bench/ack_traffic.py);
+- 50 senders: one round for each app, for the slowest ack;
+- a burst of 2,000 mixed requests from 20 senders, as fast as it acks them: how late every
+  views.open came after its request, and the requests per second fully handled (from the first
+  request until the last Web API call they caused), beside the old design's 123–158/s; the
+  bot's memory before and after.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import re
 import secrets
 import sys
 import tempfile
-from collections import Counter
+import time
+from collections import Counter, defaultdict
 from pathlib import Path
 
-# The stand-in, the bot and the baseline; it also puts the checkout on sys.path.
+# The stand-in, the apps; it also puts the checkout on sys.path.
 from ack_apps import (
     BOT_TOKEN,
     Process,
     aarbot_acks_in_request_thread,
+    aarbot_server,
     clean_env,
+    create_durable_table,
+    drop_durable_table,
     start_aarbot,
     start_baseline,
     start_standin,
 )
-from ack_traffic import KINDS, Measured, Traffic, send, start_reviews
+from ack_traffic import KINDS, Measured, Request, Traffic, send, start_reviews
 
 from bot.settings import Settings
 
 TICKS = os.sysconf("SC_CLK_TCK")
+APPS = ("bare", "durable", "aarbot")
 # Targets from DESIGN.md §7.
-P99_TARGET_MS = 100.0
-RATIO_TARGET = 1.5
+RATIO_TARGET = 1.5  # aarbot's p99 ack over the durable bare app's
+MAX_ACK_TARGET = 1.0  # seconds, at 50 senders
+CALL_P99_TARGET = 0.5  # seconds from a request to the bot's call that answers it
+VIEWS_OPEN_TARGET = 1.0  # seconds from a request to its views.open
 RSS_TARGET_MB = 150.0
+OLD_HANDLED = "123–158/s"  # the work after the acks, drained, before the outbox (issue 12)
 
 
-# --- the report ---------------------------------------------------------------------
+# --- figures --------------------------------------------------------------------------
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -61,68 +87,157 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[int(rank) - 1] * 1000
 
 
-def report(base: Measured, bot: Measured, drained: float) -> list[tuple[bool, str]]:
-    """Print the latency table and throughput; return the ack targets, met or not."""
+def ack_table(measured: dict[str, Measured]) -> list[tuple[bool, str]]:
+    """Print p50/p99/max ack per kind and app, and the ratios; return the ratio target."""
     print(f"{'kind':<9} {'app':<9} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     verdicts: list[tuple[bool, str]] = []
     for kind in (*KINDS, "all"):
-        figures = {}
-        for name, measured in (("baseline", base), ("aarbot", bot)):
+        p99 = {}
+        for name in APPS:
             values = (
-                [v for vs in measured.latencies.values() for v in vs]
+                [v for vs in measured[name].latencies.values() for v in vs]
                 if kind == "all"
-                else measured.latencies[kind]
+                else measured[name].latencies[kind]
             )
-            p50, p99 = percentile(values, 0.50), percentile(values, 0.99)
-            figures[name] = (p50, p99)
+            p99[name] = percentile(values, 0.99)
             print(
-                f"{kind:<9} {name:<9} {len(values):>6} {p50:>8.1f} {p99:>8.1f} "
-                f"{max(values) * 1000:>8.1f}"
+                f"{kind:<9} {name:<9} {len(values):>6} {percentile(values, 0.50):>8.1f} "
+                f"{p99[name]:>8.1f} {max(values) * 1000:>8.1f}"
             )
-        ratio50 = figures["aarbot"][0] / figures["baseline"][0]
-        ratio99 = figures["aarbot"][1] / figures["baseline"][1]
-        print(f"{'':<9} {'ratio':<9} {'':>6} {ratio50:>7.2f}x {ratio99:>7.2f}x")
-        p99 = figures["aarbot"][1]
-        verdicts.append((p99 < P99_TARGET_MS, f"{kind}: aarbot p99 {p99:.1f} ms < 100 ms"))
-        verdicts.append((ratio99 <= RATIO_TARGET, f"{kind}: p99 ratio {ratio99:.2f}x <= 1.5x"))
-    print()
-    for name, measured in (("baseline", base), ("aarbot", bot)):
-        rate = measured.requests / measured.seconds
+        ratio = p99["aarbot"] / p99["durable"]
         print(
-            f"throughput {name}: {measured.requests} acks in {measured.seconds:.1f} s "
-            f"= {rate:.0f} requests/s"
+            f"{'':<9} p99 aarbot / durable {ratio:.2f}x, aarbot / bare "
+            f"{p99['aarbot'] / p99['bare']:.2f}x, durable / bare "
+            f"{p99['durable'] / p99['bare']:.2f}x"
         )
-    for name, measured in (("baseline", base), ("aarbot", bot)):
-        print(
-            f"CPU in {name}'s rounds: {name} {measured.cpu:.1f} s, the stand-in "
-            f"{measured.standin_cpu:.1f} s ({measured.cpu / measured.requests * 1000:.2f} ms "
-            f"and {measured.standin_cpu / measured.requests * 1000:.2f} ms a request)"
-        )
-    done = bot.requests / (bot.seconds + drained)
-    print(
-        f"aarbot's work after the acks went on {drained:.1f} s after the last ack (all rounds): "
-        f"{done:.0f} requests/s fully handled"
-    )
+        if kind == "all":
+            verdicts.append(
+                (ratio <= RATIO_TARGET, f"p99 ack aarbot / durable bare {ratio:.2f}x <= 1.5x")
+            )
     return verdicts
 
 
-def log_findings(bot: Process, base: Process) -> None:
-    """What the logs say that bears on the figures: errors, and waitress queueing requests."""
-    text = bot.log.read_text(errors="replace")
-    errors = [line for line in text.splitlines() if " ERROR " in line]
-    depth = {}
-    for process in (bot, base):
-        found = re.findall(r"Task queue depth is (\d+)", process.log.read_text(errors="replace"))
-        depth[process.name] = f"{len(found)} (deepest {max(map(int, found), default=0)})"
-    print(
-        f"waitress 'Task queue depth' warnings: aarbot {depth['aarbot']}, "
-        f"baseline {depth['baseline']}"
-    )
-    print(f"aarbot logged {len(errors)} errors")
-    # Each error's cause is the last line of its traceback.
-    causes = re.findall(r"^(\w+(?:\.\w+)*(?:Error|Exception)\b.*)$", text, re.M)
-    for cause, times in Counter(c[:140] for c in causes).most_common(4):
-        print(f"    {times} x {cause}")
+def read_calls(path: Path, since: float = 0.0) -> list[dict]:
+    """The stand-in's record of calls that arrived at or after `since`."""
+    calls = []
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.endswith("\n"):
+                call = json.loads(line)
+                if call["t"] >= since:
+                    calls.append(call)
+    return calls
+
+
+def call_key(call: dict) -> tuple[str, ...] | None:
+    """The key a call is matched to requests on (bench/ack_traffic.py)."""
+    method = call["m"]
+    if method == "views.open" and "trigger_id" in call:
+        return ("views.open", call["trigger_id"])
+    if method == "response_url":
+        return ("response_url", call["name"])
+    if method == "chat.postMessage" and "thread_ts" in call:
+        return ("thread", call.get("channel", ""), call["thread_ts"])
+    if method == "chat.update" and "ts" in call:
+        return ("update", call.get("channel", ""), call["ts"])
+    return None
+
+
+def match(requests: list[Request], calls: list[dict]) -> dict[str, list[float | None]]:
+    """Seconds from each request to the call that answers it, by kind (None: no call came).
+
+    Keys that name one request (a trigger id, a response_url) match exactly. A thread or a
+    review message is shared by many requests: in order of sending, each takes the first call
+    on its key that arrived after it was sent and that no earlier request took.
+    """
+    arrivals: dict[tuple, list[float]] = defaultdict(list)
+    for call in calls:
+        key = call_key(call)
+        if key is not None:
+            arrivals[key].append(call["t"])
+    for times in arrivals.values():
+        times.sort()
+    taken: dict[tuple, int] = defaultdict(int)
+    found: dict[str, list[float | None]] = defaultdict(list)
+    for request in sorted(requests, key=lambda r: r.sent_at):
+        for key, timed in request.expect:
+            times = arrivals.get(key, [])
+            index = taken[key]
+            while index < len(times) and times[index] < request.sent_at:
+                index += 1
+            latency = None
+            if index < len(times):
+                latency = times[index] - request.sent_at
+                index += 1
+            taken[key] = index
+            if timed:
+                found[request.kind].append(latency)
+    return found
+
+
+def label(request: Request) -> str:
+    """What a request is, by the key of its timed call."""
+    for key, timed in request.expect:
+        if timed:
+            return {"views.open": "views.open", "response_url": "response_url"}.get(
+                key[0], {"thread": "chat.postMessage", "update": "chat.update"}.get(key[0], "")
+            )
+    return ""
+
+
+def call_table(requests: list[Request], calls: list[dict], title: str) -> list[float]:
+    """Print request -> answering call latency by call kind; return all of them (seconds)."""
+    by_call: dict[str, list[Request]] = defaultdict(list)
+    for request in requests:
+        if (name := label(request)) != "":
+            by_call[name].append(request)
+    print(title)
+    print(f"  {'answered by':<17} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'none':>6}")
+    everything: list[float] = []
+    missing = 0
+    for name in sorted(by_call):
+        found = [v for vs in match(by_call[name], calls).values() for v in vs]
+        got = [v for v in found if v is not None]
+        lost = len(found) - len(got)
+        missing += lost
+        everything += got
+        if got:
+            print(
+                f"  {name:<17} {len(got):>6} {percentile(got, 0.5):>8.1f} "
+                f"{percentile(got, 0.99):>8.1f} {max(got) * 1000:>8.1f} {lost:>6}"
+            )
+    if everything:
+        print(
+            f"  {'all':<17} {len(everything):>6} {percentile(everything, 0.5):>8.1f} "
+            f"{percentile(everything, 0.99):>8.1f} {max(everything) * 1000:>8.1f} {missing:>6}"
+        )
+    return everything
+
+
+def memory(process: Process) -> dict[int, tuple[float, float]]:
+    """RSS now and at its peak (MB) of the process and each process it started."""
+    found = {}
+    for pid in (process.popen.pid, *process.children()):
+        try:
+            found[pid] = process.memory_mb(pid)
+        except (OSError, KeyError):
+            continue
+    return found
+
+
+def wait_calls_quiet(record: Path, quiet: float = 2.0, timeout: float = 300) -> float:
+    """Wait until the stand-in has had no call for `quiet` seconds; the last call's time."""
+    started = time.monotonic()
+    last_size, last_change = -1, time.monotonic()
+    while time.monotonic() - started < timeout:
+        size = record.stat().st_size
+        if size != last_size:
+            last_size, last_change = size, time.monotonic()
+        elif time.monotonic() - last_change >= quiet:
+            break
+        time.sleep(0.1)
+    calls = read_calls(record)
+    return calls[-1]["t"] if calls else 0.0
 
 
 # --- the run ------------------------------------------------------------------------
@@ -145,33 +260,46 @@ def check_empty(database_url: str) -> None:
 
 
 def main() -> None:
-    """Start the stand-in, the bot and the baseline; measure in rounds; print the report."""
+    """Start the stand-in and the three apps; measure; print the report."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=10_000, help="per app (default 10000)")
     parser.add_argument("--senders", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per app")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds per app")
     parser.add_argument("--reviews", type=int, default=20, help="reviews the clicks go to")
     parser.add_argument("--warmup", type=int, default=300, help="unmeasured requests per app")
+    parser.add_argument("--paced", type=int, default=1_200, help="requests in the paced run")
+    parser.add_argument(
+        "--interval", type=float, default=0.5, help="seconds between a paced sender's requests"
+    )
+    parser.add_argument("--many", type=int, default=2_000, help="requests per app at 50 senders")
+    parser.add_argument("--burst", type=int, default=2_000, help="requests in the burst")
     parser.add_argument(
         "--workers",
         type=int,
         default=Settings().workers,
-        help="AARBOT_WORKERS, and the baseline's thread count",
+        help="AARBOT_WORKERS, and the bare apps' thread count",
     )
     parser.add_argument(
         "--database-url", help="an empty database (default: a temporary SQLite file)"
     )
     parser.add_argument(
+        "--server",
+        choices=["waitress", "gunicorn"],
+        default=aarbot_server(),
+        help="the bare apps' server (default: the one `aarbot run --http` uses)",
+    )
+    parser.add_argument(
         "--baseline",
         choices=["same", "bolt-default"],
         default="same",
-        help="run the baseline's listeners the way aarbot does (default), or Bolt's default way",
+        help="run the bare apps' listeners the way aarbot does (default), or Bolt's default way",
     )
-    parser.add_argument("--quick", action="store_true", help="600 requests, 2 rounds, 5 reviews")
-    parser.add_argument("--keep", metavar="DIR", help="keep the logs and database in DIR (new)")
+    parser.add_argument("--quick", action="store_true", help="a small run of every part")
+    parser.add_argument("--keep", metavar="DIR", help="keep the logs and databases in DIR (new)")
     args = parser.parse_args()
     if args.quick:
         args.requests, args.rounds, args.reviews, args.warmup = 600, 2, 5, 60
+        args.paced, args.many, args.burst = 200, 300, 600
     args.before_response = args.baseline == "same" and aarbot_acks_in_request_thread()
     secret = secrets.token_hex(16)
     with tempfile.TemporaryDirectory(prefix="aarbot-ack-") as tmp:
@@ -179,92 +307,75 @@ def main() -> None:
         if args.keep:
             workdir.mkdir(parents=True)
         args.database_url = url = args.database_url or f"sqlite:///{workdir / 'aarbot.db'}"
+        durable = url if url.startswith("postgresql") else f"sqlite:///{workdir / 'durable.db'}"
         check_empty(url)
+        create_durable_table(durable)
+        args.record = workdir / "calls.jsonl"
+        args.record.touch()
         processes: list[Process] = []
         try:
-            standin = start_standin(clean_env(), workdir)
+            standin = start_standin(clean_env(), workdir, record=args.record)
             processes.append(standin)
-            standin_url = f"http://127.0.0.1:{standin.port}"
             env = clean_env(
                 SLACK_BOT_TOKEN=BOT_TOKEN,
                 SLACK_SIGNING_SECRET=secret,
-                SLACK_API_URL=f"{standin_url}/api/",
+                SLACK_API_URL=f"http://127.0.0.1:{standin.port}/api/",
                 DATABASE_URL=url,
+                AARBOT_DATABASE_URL=url,
                 AARBOT_WORKERS=str(args.workers),
             )
-            bot = start_aarbot(env, workdir)
-            processes.append(bot)
-            base = start_baseline(
-                env, workdir, threads=args.workers, before_response=args.before_response
-            )
-            processes.append(base)
-            run(args, secret, standin, bot, base)
+            apps = {"aarbot": start_aarbot(env, workdir)}
+            processes.append(apps["aarbot"])
+            for name, store in (("bare", None), ("durable", durable)):
+                apps[name] = start_baseline(
+                    env,
+                    workdir,
+                    threads=args.workers,
+                    before_response=args.before_response,
+                    durable=store,
+                    server=args.server,
+                    name=name,
+                )
+                processes.append(apps[name])
+            run(args, secret, standin, apps)
         finally:
             for process in reversed(processes):
                 process.stop()
+            stored = drop_durable_table(durable)
+            print(f"(the durable bare app stored {stored} request bodies)")
 
 
-def run(args, secret: str, standin: Process, bot: Process, base: Process) -> None:
-    """Set up reviews, warm both apps up, measure in alternating rounds, report, exit."""
+def run(args, secret: str, standin: Process, apps: dict[str, Process]) -> None:
+    """Set up reviews, warm up, measure in rotating rounds, then aarbot alone; report."""
     from flows.templates import builtin_templates
 
-    url = args.database_url
-    backend = url.split(":", 1)[0].split("+", maxsplit=1)[0]
+    bot = apps["aarbot"]
+    backend = args.database_url.split(":", 1)[0].split("+", maxsplit=1)[0]
     print(
         f"aarbot ack benchmark: {args.requests} requests per app, {args.senders} senders, "
-        f"{args.workers} server threads, {backend}; Python {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs, load average {load()}"
+        f"{args.workers} server threads, {backend}, bare apps on {args.server}; Python "
+        f"{platform.python_version()}, {os.cpu_count()} CPUs, load average {load()}"
     )
     mode = "in the HTTP thread" if args.before_response else "in Bolt's executor"
-    print(f"baseline: listeners run {mode} (process_before_response={args.before_response})")
+    print(f"bare apps: listeners run {mode} (process_before_response={args.before_response})")
     response_url = f"http://127.0.0.1:{standin.port}/response/bench"
-    threads = start_reviews(bot, secret, url, args.reviews, response_url)
+    threads = start_reviews(bot, secret, args.database_url, args.reviews, response_url)
     traffic = Traffic(threads, response_url, builtin_templates()["miss"].questions[0].key)
-    for process in (base, bot):
-        send(process.port, secret, traffic.build, args.warmup, args.senders)
-        process.wait_idle()
-    rss_before = bot.memory_mb()[0]
-    measured = {"baseline": Measured(), "aarbot": Measured()}
-    drained = 0.0
-    per_round = [args.requests // args.rounds] * args.rounds
-    per_round[-1] += args.requests - sum(per_round)
-    offset = args.warmup
-    for number, count in enumerate(per_round):
-        # Alternate who goes first, so a change in the machine's load hits both alike.
-        order = (base, bot) if number % 2 == 0 else (bot, base)
-        for process in order:
-            build = lambda i, start=offset: traffic.build(start + i)  # noqa: E731
-            name = "aarbot" if process is bot else "baseline"
-            ticks = process.cpu_ticks(), standin.cpu_ticks()
-            sent = send(process.port, secret, build, count, args.senders)
-            waited = process.wait_idle()
-            sent.cpu = (process.cpu_ticks() - ticks[0]) / TICKS
-            sent.standin_cpu = (standin.cpu_ticks() - ticks[1]) / TICKS
-            measured[name].add(sent)
-            if process is bot:
-                drained += waited
-        offset += count
-    rss = bot.memory_mb()
-    workers = {pid: bot.memory_mb(pid) for pid in bot.children()}
+    for name in APPS:
+        send(apps[name].port, secret, traffic.build, args.warmup, args.senders)
+        apps[name].wait_idle()
     print(f"{len(threads)} reviews, {args.warmup} warm-up requests each; load average now {load()}")
     print()
-    met = report(measured["baseline"], measured["aarbot"], drained)
-    print(
-        f"aarbot RSS: {rss_before:.1f} MB after setup and warm-up, {rss[0]:.1f} MB after "
-        f"{args.requests} more requests (peak {rss[1]:.1f} MB)"
-    )
-    log_findings(bot, base)
+    offsets = Offsets(args.warmup)
+    measured, verdicts = rounds(args, secret, standin, apps, traffic, offsets)
+    errors = [e for name in APPS for e in measured[name].errors]
+    errors += paced(args, secret, bot, traffic, offsets, verdicts, reviews=len(threads))
+    errors += fifty(args, secret, apps, traffic, offsets, verdicts)
+    errors += burst(args, secret, bot, traffic, offsets, verdicts)
+    log_findings(bot, apps)
     print()
-    for pid, (now, peak) in workers.items():
-        print(f"aarbot's worker process {pid} RSS: {now:.1f} MB (peak {peak:.1f} MB)")
-    verdicts = [*met, (rss[0] < RSS_TARGET_MB, f"aarbot RSS {rss[0]:.1f} MB < 150 MB")]
-    verdicts += [
-        (now < RSS_TARGET_MB, f"aarbot worker process RSS {now:.1f} MB < 150 MB")
-        for now, _ in workers.values()
-    ]
     for ok, what in verdicts:
         print(f"{'PASS' if ok else 'MISS'}  {what}")
-    errors = measured["baseline"].errors + measured["aarbot"].errors
     if errors:
         print(f"\n{len(errors)} requests failed, for example:")
         for line in dict.fromkeys(errors[:200]):
@@ -272,6 +383,188 @@ def run(args, secret: str, standin: Process, bot: Process, base: Process) -> Non
         sys.exit(1)
     missed = sum(not ok for ok, _ in verdicts)
     print(f"\n{missed} of {len(verdicts)} targets missed" if missed else "\nall targets met")
+
+
+class Offsets:
+    """Hands out request numbers, so every part sends requests of its own."""
+
+    def __init__(self, start: int) -> None:
+        self.next = start
+
+    def build(self, traffic: Traffic, count: int):
+        """A build function for the next `count` request numbers."""
+        start, self.next = self.next, self.next + count
+        return lambda i: traffic.build_expecting(start + i)
+
+
+def rounds(args, secret, standin, apps, traffic, offsets) -> tuple[dict, list]:
+    """The three apps' acks in rounds whose order rotates; print the tables."""
+    measured = {name: Measured() for name in APPS}
+    flood: list[Request] = []
+    drained = 0.0
+    per_round = [args.requests // args.rounds] * args.rounds
+    per_round[-1] += args.requests - sum(per_round)
+    for number, count in enumerate(per_round):
+        build = offsets.build(traffic, count)  # the same requests to each app
+        for name in APPS[number % 3 :] + APPS[: number % 3]:
+            process = apps[name]
+            ticks = process.cpu_ticks(), standin.cpu_ticks()
+            record = flood if name == "aarbot" else None
+            sent = send(process.port, secret, build, count, args.senders, record=record)
+            waited = process.wait_idle()
+            sent.cpu = (process.cpu_ticks() - ticks[0]) / TICKS
+            sent.standin_cpu = (standin.cpu_ticks() - ticks[1]) / TICKS
+            measured[name].add(sent)
+            if name == "aarbot":
+                drained += waited
+    verdicts = ack_table(measured)
+    print()
+    for name in APPS:
+        m = measured[name]
+        print(
+            f"{name:<8} {m.requests} acks in {m.seconds:.1f} s = {m.requests / m.seconds:.0f}/s; "
+            f"CPU {m.cpu:.1f} s ({m.cpu / m.requests * 1000:.2f} ms a request), the stand-in "
+            f"{m.standin_cpu:.1f} s"
+        )
+    bot = measured["aarbot"]
+    print(
+        f"aarbot's work after the acks went on {drained:.1f} s after the rounds' last acks: "
+        f"{bot.requests / (bot.seconds + drained):.0f} requests/s fully handled"
+    )
+    print()
+    call_table(
+        flood,
+        read_calls(args.record),
+        f"request -> bot's call, in those rounds ({args.senders} senders, each as fast as it "
+        "is acked):",
+    )
+    print()
+    return measured, verdicts
+
+
+def paced(args, secret, bot, traffic, offsets, verdicts, *, reviews: int) -> list[str]:
+    """Senders at a steady pace: request -> call latency; the failures."""
+    sent_requests: list[Request] = []
+    since = time.time()
+    sent = send(
+        bot.port,
+        secret,
+        offsets.build(traffic, args.paced),
+        args.paced,
+        args.senders,
+        interval=args.interval,
+        record=sent_requests,
+    )
+    bot.wait_idle()
+    wait_calls_quiet(args.record)
+    got = call_table(
+        sent_requests,
+        read_calls(args.record, since),
+        f"request -> bot's call, paced: {args.senders} senders on {reviews} reviews, "
+        f"{args.senders / args.interval:.0f} requests/s in all, {args.paced} requests:",
+    )
+    p99 = percentile(got, 0.99) / 1000 if got else float("inf")
+    verdicts.append(
+        (p99 < CALL_P99_TARGET, f"paced request -> call p99 {p99 * 1000:.0f} ms < 500 ms")
+    )
+    print()
+    return sent.errors
+
+
+def fifty(args, secret, apps, traffic, offsets, verdicts) -> list[str]:
+    """One round at 50 senders for each app: the slowest ack; the failures."""
+    slowest, errors = {}, []
+    build = offsets.build(traffic, args.many)
+    for name in APPS:
+        many = send(apps[name].port, secret, build, args.many, 50)
+        apps[name].wait_idle()
+        values = [v for vs in many.latencies.values() for v in vs]
+        slowest[name] = max(values)
+        errors += many.errors
+        print(
+            f"50 senders, {name:<8} {args.many} requests: p50 {percentile(values, 0.5):.1f} ms, "
+            f"p99 {percentile(values, 0.99):.1f} ms, max {slowest[name] * 1000:.1f} ms"
+        )
+    verdicts.append(
+        (
+            slowest["aarbot"] < MAX_ACK_TARGET,
+            f"max ack at 50 senders {slowest['aarbot'] * 1000:.0f} ms < 1000 ms",
+        )
+    )
+    print()
+    return errors
+
+
+def burst(args, secret, bot, traffic, offsets, verdicts) -> list[str]:
+    """A burst of mixed requests, as fast as they are acked; the failures."""
+    rss_before = memory(bot)
+    requests: list[Request] = []
+    since = time.time()
+    sent = send(
+        bot.port,
+        secret,
+        offsets.build(traffic, args.burst),
+        args.burst,
+        args.senders,
+        record=requests,
+    )
+    acked_in = time.time() - since
+    bot.wait_idle()
+    last = wait_calls_quiet(args.record)
+    calls = read_calls(args.record, since)
+    handled_in = max(last - since, acked_in)
+    rss_after = memory(bot)
+    views = [r for r in requests if label(r) == "views.open"]
+    opened = [v for vs in match(views, calls).values() for v in vs]
+    late = [v for v in opened if v is None or v >= VIEWS_OPEN_TARGET]
+    got = [v for v in opened if v is not None]
+    print(
+        f"burst: {args.burst} mixed requests from {args.senders} senders, acked in "
+        f"{acked_in:.1f} s; their last Web API call {handled_in:.1f} s after the first request: "
+        f"{args.burst / handled_in:.0f} requests/s fully handled ({OLD_HANDLED} before the "
+        f"outbox); {len(calls)} Web API calls"
+    )
+    if got:
+        print(
+            f"  views.open after its request: {len(got)} of {len(views)}, p50 "
+            f"{percentile(got, 0.5):.0f} ms, p99 {percentile(got, 0.99):.0f} ms, max "
+            f"{max(got) * 1000:.0f} ms; {len(late)} at 1 s or later (or never)"
+        )
+    verdicts.append(
+        (
+            bool(views) and not late,
+            f"every views.open in the burst under 1 s ({len(late)} of {len(views)} not)",
+        )
+    )
+    call_table(requests, calls, "  request -> bot's call, in the burst:")
+    for pid in sorted(rss_after):
+        before = rss_before.get(pid, (0.0, 0.0))[0]
+        now, peak = rss_after[pid]
+        role = "aarbot" if pid == bot.popen.pid else "its process"
+        print(
+            f"  RSS {role} {pid}: {before:.1f} MB before the burst, {now:.1f} MB after "
+            f"(peak {peak:.1f} MB)"
+        )
+        verdicts.append((now < RSS_TARGET_MB, f"RSS {role} {pid} {now:.1f} MB < 150 MB"))
+    return sent.errors
+
+
+def log_findings(bot: Process, apps: dict[str, Process]) -> None:
+    """What the logs say that bears on the figures: errors, and requests the server queued."""
+    text = bot.log.read_text(errors="replace")
+    errors = [line for line in text.splitlines() if " ERROR " in line or '"ERROR"' in line]
+    depth = {}
+    for name, process in apps.items():
+        found = re.findall(r"Task queue depth is (\d+)", process.log.read_text(errors="replace"))
+        depth[name] = f"{len(found)} (deepest {max(map(int, found), default=0)})"
+    print(
+        "  waitress 'Task queue depth' warnings: " + ", ".join(f"{k} {v}" for k, v in depth.items())
+    )
+    print(f"  aarbot logged {len(errors)} errors")
+    # Each error's cause is the last line of its traceback.
+    causes = re.findall(r"^(\w+(?:\.\w+)*(?:Error|Exception)\b.*)$", text, re.M)
+    for cause, times in Counter(c[:140] for c in causes).most_common(4):
+        print(f"      {times} x {cause}")
 
 
 def load() -> str:

@@ -1,9 +1,20 @@
-"""The requests bench/ack.py sends: signed commands, clicks on real reviews, thread replies."""
+"""The requests bench/ack.py sends: signed commands, clicks on real reviews, thread replies.
+
+Each request also says which Web API call (or response_url post) of the bot's answers it, as
+keys the stand-in's record of calls is matched on (bench/ack.py `match`):
+- `("views.open", trigger_id)`: `/aar` alone and the Answer button open a modal;
+- `("response_url", name)`: `/aar list` answers through the request's own response_url;
+- `("thread", channel, thread_ts)`: Next and Back post in the review's thread;
+- `("update", channel, ts)`: a thread reply updates the review message (so do Next and Back,
+  which take their share of those updates without being timed by them).
+`/aar help` is answered in the ack itself, so it waits for no call.
+"""
 
 from __future__ import annotations
 
 import http.client
 import itertools
+import secrets
 import threading
 import time
 from collections import defaultdict
@@ -57,16 +68,29 @@ class Traffic:
 
     def build(self, i: int) -> tuple[str, str, str]:
         """Kind, body and content type of request number `i`."""
+        kind, body, content_type, _ = self.build_expecting(i)
+        return kind, body, content_type
+
+    def build_expecting(self, i: int) -> tuple[str, str, str, Expect]:
+        """Kind, body, content type of request number `i`, and the calls that answer it."""
         kind, n = KINDS[i % 3], i // 3
         if kind == "command":
             text = ("help", "list", "")[n % 3]
+            name = f"q{i}-{secrets.token_hex(3)}"
+            trigger_id = p.new_trigger_id()
             body = p.slash_command(
                 text=text,
                 user_id=PEOPLE[n % 3],
                 channel_id=CHANNEL,
-                response_url=self.response_url,
+                response_url=f"{self.response_url}-{name}",
+                trigger_id=trigger_id,
             )
-            return kind, body, "form"
+            expect: Expect = {
+                "help": (),
+                "list": ((("response_url", f"{self.response_name}-{name}"), True),),
+                "": ((("views.open", trigger_id), True),),
+            }[text]
+            return kind, body, "form", expect
         review = self.reviews[n % len(self.reviews)]
         step = n // len(self.reviews)
         if kind == "click":
@@ -74,6 +98,7 @@ class Traffic:
             value = str(review.review_id)
             if act == Act.ANSWER:
                 value += f":{self.first_question}"
+            trigger_id = p.new_trigger_id()
             body = p.block_actions(
                 user_id=FACILITATOR,
                 action_id=act,
@@ -81,8 +106,16 @@ class Traffic:
                 channel_id=CHANNEL,
                 message_ts=review.message_ts,
                 response_url=self.response_url,
+                trigger_id=trigger_id,
             )
-            return kind, body, "form"
+            if act == Act.ANSWER:
+                expect = ((("views.open", trigger_id), True),)
+            else:
+                expect = (
+                    (("thread", CHANNEL, review.thread_ts), True),
+                    (("update", CHANNEL, review.message_ts), False),
+                )
+            return kind, body, "form", expect
         serial = next(self._serial)
         event = p.message_event(
             channel=CHANNEL,
@@ -91,7 +124,26 @@ class Traffic:
             ts=f"{int(time.time())}.{serial % 1_000_000:06d}",
             thread_ts=review.thread_ts,
         )
-        return kind, p.event_callback(event, event_id=f"EvBENCH{serial:08d}"), "json"
+        body = p.event_callback(event, event_id=f"EvBENCH{serial:08d}")
+        return kind, body, "json", ((("update", CHANNEL, review.message_ts), True),)
+
+    @property
+    def response_name(self) -> str:
+        """The stand-in's name for `response_url` (what follows /response/)."""
+        return self.response_url.rsplit("/response/", 1)[1]
+
+
+# A request's answering calls: (key, timed) pairs; see the module docstring.
+Expect = tuple[tuple[tuple[str, ...], bool], ...]
+
+
+@dataclass
+class Request:
+    """One request sent: its kind, when (time.time()), and the calls that answer it."""
+
+    kind: str
+    sent_at: float
+    expect: Expect
 
 
 @dataclass
@@ -118,21 +170,41 @@ class Measured:
 
 
 def send(
-    port: int, secret: str, build: Callable[[int], tuple[str, str, str]], count: int, senders: int
+    port: int,
+    secret: str,
+    build: Callable[[int], tuple],
+    count: int,
+    senders: int,
+    *,
+    interval: float = 0.0,
+    record: list[Request] | None = None,
 ) -> Measured:
-    """Send `count` requests from `senders` threads, each on its own keep-alive connection."""
+    """Send `count` requests from `senders` threads, each on its own keep-alive connection.
+
+    With `interval`, each sender starts a request every `interval` seconds (or as soon as the
+    last one is answered, if that is later) instead of at once. With `record`, `build` also
+    returns the calls that answer each request (Traffic.build_expecting), and each request is
+    appended there.
+    """
     result = Measured(requests=count)
     numbers = iter(range(count))
     lock = threading.Lock()
 
-    def sender() -> None:
+    def sender(number: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         mine: list[tuple[str, float]] = []
         failed: list[str] = []
+        sent: list[Request] = []
+        next_at = time.monotonic() + interval * number / senders
         for i in numbers:  # a shared iterator: each request number is taken once
-            kind, body, content_type = build(i)
+            if interval:
+                time.sleep(max(0.0, next_at - time.monotonic()))
+                next_at += interval
+            kind, body, content_type, *expect = build(i)
             headers = sign_request(body, secret, content_type=content_type)
             data = body.encode()
+            if record is not None:
+                sent.append(Request(kind, time.time(), expect[0]))
             started = time.perf_counter()
             try:
                 conn.request("POST", "/slack/events", data, headers)
@@ -152,8 +224,10 @@ def send(
             for kind, seconds in mine:
                 result.latencies[kind].append(seconds)
             result.errors.extend(failed)
+            if record is not None:
+                record.extend(sent)
 
-    threads = [threading.Thread(target=sender) for _ in range(senders)]
+    threads = [threading.Thread(target=sender, args=(n,)) for n in range(senders)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()

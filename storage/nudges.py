@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
+from storage import claims
 from storage.models import Action, Nudge, NudgeStatus, Review
 
 
@@ -72,7 +73,7 @@ def cancel_pending(*, session: Session, action_id: int) -> int:
             Nudge.action_id == action_id,
             col(Nudge.status).in_([NudgeStatus.PENDING, NudgeStatus.CLAIMED]),
         )
-        .values(status=NudgeStatus.CANCELLED)
+        .values(status=NudgeStatus.CANCELLED, claimed_by=None)
     )
     return result.rowcount or 0
 
@@ -108,25 +109,16 @@ def claim_due(
     The lease runs from `lease_now`, the real clock at this claim (default: now).
     """
     lease_now = lease_now or now
-    candidates = due_ids(now=now, limit=limit, lease_now=lease_now)
-    if session.get_bind().dialect.name == "postgresql":
-        # Planned as a semi-join, a locking subquery is scanned again for each row the
-        # UPDATE visits, and each scan skips the rows this statement has just claimed: it
-        # would claim every due row, not `limit`. A materialized CTE is evaluated once.
-        locked = candidates.with_for_update(skip_locked=True)
-        candidates = select(locked.cte("picked").prefix_with("MATERIALIZED").c.id)
-    claimed = session.exec(
-        update(Nudge)
-        .where(col(Nudge.id).in_(candidates), _due(now, lease_now))
-        .values(
-            status=NudgeStatus.CLAIMED,
-            claimed_by=worker,
-            lease_expires_at=lease_now + lease,
-            attempts=Nudge.attempts + 1,
-        )
-        .returning(Nudge.id)
+    return claims.claim(
+        session,
+        Nudge,
+        ready=_due(now, lease_now),
+        order_by=[col(Nudge.due_at), col(Nudge.id)],
+        limit=limit,
+        owner=worker,
+        lease_until=lease_now + lease,
+        claimed_status=NudgeStatus.CLAIMED,
     )
-    return sorted(claimed.scalars().all())
 
 
 def claimed_with_context(
@@ -146,16 +138,7 @@ def claimed_with_context(
 
 
 def _finish(session: Session, nudge_id: int, worker: str, **values: object) -> bool:
-    result = session.exec(
-        update(Nudge)
-        .where(
-            Nudge.id == nudge_id,
-            Nudge.status == NudgeStatus.CLAIMED,
-            Nudge.claimed_by == worker,
-        )
-        .values(**values)
-    )
-    return bool(result.rowcount)
+    return claims.finish(session, Nudge, nudge_id, worker, **values)
 
 
 def mark_sent(
@@ -167,6 +150,7 @@ def mark_sent(
         nudge_id,
         worker,
         status=NudgeStatus.SENT,
+        claimed_by=None,
         channel_id=channel_id,
         slack_ts=ts,
         sent_at=now,
@@ -177,7 +161,14 @@ def mark_sent(
 
 def mark_cancelled(*, session: Session, nudge_id: int, worker: str) -> bool:
     """Drop a claimed nudge whose action is no longer open."""
-    return _finish(session, nudge_id, worker, status=NudgeStatus.CANCELLED, lease_expires_at=None)
+    return _finish(
+        session,
+        nudge_id,
+        worker,
+        status=NudgeStatus.CANCELLED,
+        lease_expires_at=None,
+        claimed_by=None,
+    )
 
 
 def release(
@@ -189,6 +180,7 @@ def release(
         nudge_id,
         worker,
         status=NudgeStatus.PENDING,
+        claimed_by=None,
         attempts=Nudge.attempts - 1,
         last_error=error[:500],
         lease_expires_at=not_before,
@@ -216,6 +208,7 @@ def mark_attempt_failed(
         nudge_id,
         worker,
         status=status,
+        claimed_by=None,
         last_error=error[:500],
         lease_expires_at=None if final else now + retry_in,
     )
