@@ -80,12 +80,21 @@ class Person:
         if response.status != 200 or response.body:
             self.refused.append(f"{view['callback_id']}: {response.status} {response.body!r}")
 
+    def _shown_value(self, act: str) -> str:
+        """The value of the newest button `act` the review shows, as a click would carry it."""
+        for message in reversed(self._thread()):
+            for block in message.get("blocks") or []:
+                for element in block.get("elements", []):
+                    if element.get("action_id") == act and element.get("value"):
+                        return element["value"]
+        raise AssertionError(f"no {act} button in review {self.n}")
+
     def _click(self, act: str, **fields: Any) -> str:
         trigger = self._name("trigger")
         body = p.block_actions(
             user_id=self.user,
             action_id=act,
-            value=fields.pop("value", str(self.review_id)),
+            value=fields.pop("value") if "value" in fields else self._shown_value(act),
             channel_id=self.channel,
             message_ts=self.root["ts"],
             trigger_id=trigger,
