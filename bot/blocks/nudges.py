@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from slack_sdk.models.blocks import Block
@@ -48,16 +49,24 @@ def nudge_dm(
     return clip(f"{headline} {what}", TEXT_LIMIT), blocks
 
 
+def _late(days_late: int) -> str:
+    return f"{days_late} day{'' if days_late == 1 else 's'}"
+
+
+def _escalation_line(action: Action) -> str:
+    return (
+        f"{what_and_criterion(action)}\n"
+        f"Owner <@{action.owner_id}> · review date {action.review_date:%a %-d %b %Y}"
+    )
+
+
 def escalation_messages(
     action: Action, review: Review, days_late: int
 ) -> tuple[tuple[str, list[Block]], tuple[str, list[Block]]]:
     """(the post in the review's thread, the DM to the facilitator) for a late, open action."""
     what = escape(action.what)
-    late = f"{days_late} day{'' if days_late == 1 else 's'}"
-    line = (
-        f"{what_and_criterion(action)}\n"
-        f"Owner <@{action.owner_id}> · review date {action.review_date:%a %-d %b %Y}"
-    )
+    late = _late(days_late)
+    line = _escalation_line(action)
     thread_text = f"🚩 An action from this review is {late} past its review date and still open."
     thread = (
         clip(f"{thread_text} {what}", TEXT_LIMIT),
@@ -77,3 +86,25 @@ def escalation_messages(
         ],
     )
     return thread, dm
+
+
+# One section per action, under a header: Slack allows 50 blocks in a message.
+DIGEST_ACTIONS = 40
+
+
+def escalation_digest(items: Sequence[tuple[Action, Review, int]]) -> tuple[str, list[Block]]:
+    """One DM listing several late, open actions (with their reviews and days late).
+
+    A sweep that escalates several actions to the same person sends this once instead of a
+    DM per action. Each action links to its review, whose thread has the escalation too.
+    """
+    head = (
+        f"🚩 {len(items)} actions from your reviews are past their review date and still "
+        "open. Check in with their owners: each owner's nudge has Done, Reschedule and Drop."
+    )
+    blocks: list[Block] = [section(head)]
+    for action, review, days_late in items[:DIGEST_ACTIONS]:
+        origin = kit.from_review(review, bold_unlinked=True)
+        blocks.append(section(f"{_escalation_line(action)} · {_late(days_late)} late\n{origin}"))
+    whats = "; ".join(escape(action.what) for action, _review, _days in items)
+    return clip(f"{len(items)} actions from your reviews are late: {whats}", TEXT_LIMIT), blocks

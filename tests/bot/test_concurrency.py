@@ -159,9 +159,11 @@ class Person:
         _wait("the reply to be stored", lambda: self._stored_answers() > before)
 
     def next(self, **fields: Any) -> None:
-        before = len(self._thread())
+        before, shown = len(self._thread()), self._shown_value(Act.NEXT)
         self._click(Act.NEXT, **fields)
         _wait("the next question", lambda: len(self._thread()) > before)
+        # ...and the review message showing it (its Next button carries the question).
+        _wait("the review message to move on", lambda: self._shown_value(Act.NEXT) != shown)
 
     def add_action(self) -> None:
         before = self._count(Action, Action.review_id == self.review_id)

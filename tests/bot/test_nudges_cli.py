@@ -78,7 +78,7 @@ def test_run_once_reports_failures_and_status_and_retry_failed_recover_them(
     )
     assert main(["nudges", "status"]) == 0
     status = capsys.readouterr().out
-    assert "pending: 0 · claimed: 0 · sent: 0 · failed: 1 · cancelled: 0" in status
+    assert "pending: 0 · claimed: 0 · sending: 0 · sent: 0 · failed: 1 · cancelled: 0" in status
     assert "after 1 attempts: is_archived (HTTP 200)" in status
 
     assert main(["nudges", "retry-failed"]) == 0
