@@ -32,6 +32,16 @@ def apology(ref: str, *, saved: bool = False) -> str:
     )
 
 
+TOO_SLOW = "That took too long: Slack no longer lets me open the form. Please try again."
+
+
+def _slack_error(error: Exception) -> str | None:
+    if isinstance(error, SlackApiError) and isinstance(error.response.data, dict):
+        code = error.response.data.get("error")
+        return code if isinstance(code, str) else None
+    return None
+
+
 def handle_error(
     error: Exception,
     body: dict[str, Any],
@@ -46,10 +56,22 @@ def handle_error(
     The reference the user reads is the request id on every log line of that request.
     """
     ref = current_request_id() or new_request_id()
-    log.error("unhandled error ref=%s type=%s", ref, body.get("type") or "command", exc_info=error)
+    code = _slack_error(error)
+    if code == "exchanged_trigger_id":
+        # The trigger opened a modal already: a double click, whose first modal is open.
+        log.info("a modal's trigger was already used (a second click) ref=%s", ref)
+        return response
     user = _user_id(body)
     channel = _channel_id(body)
-    text = apology(ref, saved=saved)
+    if code == "expired_trigger_id":
+        # The work after the ack came later than Slack's 3 seconds for opening a modal.
+        log.info("a modal's trigger expired before it was used ref=%s", ref)
+        text = TOO_SLOW
+    else:
+        log.error(
+            "unhandled error ref=%s type=%s", ref, body.get("type") or "command", exc_info=error
+        )
+        text = apology(ref, saved=saved)
     try:
         if respond is not None and body.get("response_url"):
             respond(text=text, response_type="ephemeral", replace_original=False)

@@ -236,11 +236,22 @@ def move(
     user_id: str,
     leads: Sequence[str],
     step: int,
+    shown_index: int | None = None,
 ) -> Moved:
-    """Move to the next (step=1) or previous (step=-1) question."""
+    """Move to the next (step=1) or previous (step=-1) question.
+
+    `shown_index` is the question the clicked button was shown with: a click on a question
+    the review has already moved on from (a double click, a stale message) moves nothing.
+    None (a button from before they carried it) counts as the current question.
+    """
     require_steer(review, user_id, leads, "move the review on")
     if review.stage not in (Stage.DISCUSSION, Stage.ACTIONS):
         raise ReviewError(_not_in_discussion(review))
+    if shown_index is not None and shown_index != review.question_index:
+        raise ReviewError(
+            "That question has already moved on, so I did not move the review again. "
+            "The thread shows where it is now."
+        )
     target = review.question_index + step
     if target >= len(template.questions):
         raise ReviewError("That was the last question. Close the review when you are ready.")
@@ -269,13 +280,17 @@ def _not_in_discussion(review: Review) -> str:
 
 def set_gap_type(
     *, review: Review, user_id: str, leads: Sequence[str], gap_type: str, allowed: Sequence[str]
-) -> None:
-    """Classify the root cause's gap (skill, process, context, resources)."""
+) -> bool:
+    """Classify the root cause's gap (skill, process, context, resources); False when it
+    already was that (the same choice made again changes nothing)."""
     require_steer(review, user_id, leads, "set the gap type")
     if gap_type not in allowed:
         raise ReviewError(f"Unknown gap type {gap_type!r}.")
+    if review.gap_type == gap_type:
+        return False
     review.gap_type = gap_type
     store.touch(review)
+    return True
 
 
 def missing_for_close(

@@ -127,9 +127,11 @@ def _controls(review: Review) -> list[ButtonElement]:
             _button("Give my perspective", Act.GIVE_PERSPECTIVE, rid, "primary"),
             _button("Start the discussion", Act.START_DISCUSSION, rid),
         ]
+    # Next and Back carry the question they were shown with, so a second click moves nothing.
+    shown = f"{rid}:{review.question_index}"
     return [
-        _button("Next question", Act.NEXT, rid, "primary"),
-        _button("Back", Act.BACK, rid),
+        _button("Next question", Act.NEXT, shown, "primary"),
+        _button("Back", Act.BACK, shown),
         _button("Add action", Act.ADD_ACTION, rid),
         _button("Close review", Act.CLOSE, rid, "danger"),
     ]

@@ -143,7 +143,7 @@ class Bot:
             channel_id=channel,
             team_id=team,
             response_url=self.standin.response_url(f"cmd{self._responses}"),
-            trigger_id=f"trigger-{self._responses}",
+            trigger_id=payloads.new_trigger_id(),
         )
         response = self.post_signed(body)
         self.settle()

@@ -65,8 +65,13 @@ def _materialise(
 
 
 def _open(state: WorkspaceState, method: str, args: dict[str, Any]) -> dict[str, Any]:
-    if not args.get("trigger_id"):
+    trigger_id = args.get("trigger_id")
+    if not trigger_id:
         return _error("invalid_arguments")
+    if trigger_id in state.used_triggers:
+        # As Slack: a trigger opens one modal; a second views.open with it (a double click
+        # answered twice) is refused.
+        return _error("exchanged_trigger_id")
     view = args.get("view")
     if not isinstance(view, dict):
         return _error("invalid_arguments")
@@ -75,6 +80,7 @@ def _open(state: WorkspaceState, method: str, args: dict[str, Any]) -> dict[str,
         return refused
     if view.get("type") != "modal":
         return _error("invalid_arguments")
+    state.used_triggers.add(str(trigger_id))
     view_id = state.next_id("V")
     extra: dict[str, Any] = {}
     if method == "views.push" and state.views:
@@ -82,6 +88,7 @@ def _open(state: WorkspaceState, method: str, args: dict[str, Any]) -> dict[str,
         extra = {"previous_view_id": previous["id"], "root_view_id": previous["root_view_id"]}
     stored = _materialise(state, view, view_id, **extra)
     state.views[view_id] = stored
+    state.view_triggers[str(args["trigger_id"])] = view_id
     return {"ok": True, "view": copy.deepcopy(stored)}
 
 

@@ -123,6 +123,13 @@ def open_answer(click: Click) -> None:
     click.client.views_open(trigger_id=click.trigger_id, view=view)
 
 
+def _shown_index(action: dict) -> int | None:
+    """The question index a Next or Back button was shown with ("<review id>:<index>"); None
+    for a button posted before they carried one."""
+    shown = (action.get("value") or "").partition(":")[2]
+    return int(shown) if shown.isdigit() else None
+
+
 def _move(click: Click, step: int) -> None:
     moved = rules.move(
         session=click.session,
@@ -131,6 +138,7 @@ def _move(click: Click, step: int) -> None:
         user_id=click.user_id,
         leads=click.leads,
         step=step,
+        shown_index=_shown_index(click.action),
     )
     click.saved()
     if step > 0:
@@ -161,13 +169,15 @@ def previous_question(click: Click) -> None:
 def choose_gap(click: Click) -> None:
     """Gap type select on the root-cause question."""
     gap = (click.action.get("selected_option") or {}).get("value", "")
-    rules.set_gap_type(
+    changed = rules.set_gap_type(
         review=click.review,
         user_id=click.user_id,
         leads=click.leads,
         gap_type=gap,
         allowed=[g.value for g in GapType],
     )
+    if not changed:
+        return  # chosen again (a double pick): nothing changed, so nothing to say
     click.saved()
     label = render.GAP_LABELS[GapType(gap)]
     said = render.note(f"<@{click.user_id}> set the gap type: *{label}*")

@@ -10,6 +10,7 @@ from bot import people, posting, sharing
 from bot.blocks.review import action_added
 from bot.deps import Deps
 from bot.home_refresh import refresh_homes
+from bot.idempotency import first_submission
 from bot.ids import Block
 from bot.listeners.session import Later, with_session
 from bot.listeners.views import values
@@ -44,6 +45,9 @@ def submit_action(
     (`actions.owner.look_up_owner`); if that has not landed yet, the modal asks to submit
     again while it is looked up now.
     """
+    if not first_submission(session, body):
+        ack()  # the same submission again (a double click): it was applied once already
+        return
     review = store.get_review(session=session, review_id=int(values.meta(view)["review"]))
     if review is None:
         ack(response_action="errors", errors={Block.WHAT: "That review no longer exists."})

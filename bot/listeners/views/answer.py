@@ -9,6 +9,7 @@ from sqlmodel import Session
 from bot import posting, repeats
 from bot.blocks.review import coaching_note, modal_answer
 from bot.deps import Deps
+from bot.idempotency import first_submission
 from bot.ids import Block
 from bot.listeners.session import Later, with_session
 from bot.listeners.views import values
@@ -27,6 +28,9 @@ def submit_answer(
     later: Later,
 ) -> None:
     """Store a longer answer, post it in the thread, and coach blaming wording."""
+    if not first_submission(session, body):
+        ack()  # the same submission again (a double click): it was applied once already
+        return
     text = values.text(view, Block.ANSWER)
     if not text.strip():
         ack(response_action="errors", errors={Block.ANSWER: "Write an answer, or press Cancel."})

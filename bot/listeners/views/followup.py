@@ -13,6 +13,7 @@ from bot import people, posting, sharing
 from bot.blocks.followup import outcome_in_thread
 from bot.deps import Deps
 from bot.home_refresh import hidden_from, refresh_homes
+from bot.idempotency import first_submission
 from bot.ids import Block
 from bot.listeners.session import Later, with_session
 from bot.listeners.views import values
@@ -96,6 +97,9 @@ def submit_outcome(
     later: Later,
 ) -> None:
     """Done: store the outcome; an unmet criterion goes back to the review's thread."""
+    if not first_submission(session, body):
+        ack()  # the same submission again (a double click): it was applied once already
+        return
     meta = values.meta(view)
     loaded = _load(ack, session, meta, Block.OUTCOME)
     if loaded is None:
@@ -138,6 +142,9 @@ def submit_reschedule(
     later: Later,
 ) -> None:
     """Reschedule: the new date, checked in the owner's zone; the nudges are re-planned."""
+    if not first_submission(session, body):
+        ack()  # the same submission again (a double click): it was applied once already
+        return
     meta = values.meta(view)
     loaded = _load(ack, session, meta, Block.REVIEW_DATE)
     if loaded is None:
@@ -186,6 +193,9 @@ def submit_drop(
     later: Later,
 ) -> None:
     """Drop: a reason is required; nothing more is sent about the action."""
+    if not first_submission(session, body):
+        ack()  # the same submission again (a double click): it was applied once already
+        return
     meta = values.meta(view)
     loaded = _load(ack, session, meta, Block.REASON)
     if loaded is None:

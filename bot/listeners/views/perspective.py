@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from bot import posting
 from bot.deps import Deps
+from bot.idempotency import first_submission
 from bot.listeners.session import Later, with_session
 from bot.listeners.views import values
 from flows import perspectives
@@ -25,6 +26,9 @@ def submit_perspective(
     later: Later,
 ) -> None:
     """Store one person's private answers and update the count on the review message."""
+    if not first_submission(session, body):
+        ack()  # the same submission again (a double click): it was applied once already
+        return
     review = store.get_review(session=session, review_id=int(values.meta(view)["review"]))
     template = deps.template(review.template) if review else None
     questions = perspectives.questions(template) if template else []

@@ -10,6 +10,7 @@ from bot import posting, sharing
 from bot.blocks.review import note
 from bot.deps import Deps
 from bot.home_refresh import refresh_review_homes
+from bot.idempotency import first_submission
 from bot.ids import Block
 from bot.ids import Option as Opt
 from bot.listeners.session import Later, with_session
@@ -31,6 +32,9 @@ def submit_share(
     later: Later,
 ) -> None:
     """Check the modal and keep the lesson before the ack, then post the cards after it."""
+    if not first_submission(session, body):
+        ack()  # the same submission again (a double click): it was applied once already
+        return
     meta = values.meta(view)
     lesson = values.text(view, Block.LESSON).strip()
     channels = values.conversations(view, Block.SHARE_TO)

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from bot import drafts
 from bot.deps import Deps
+from bot.idempotency import first_submission
 from bot.ids import Block, Option
 from bot.listeners.session import Later, with_session
 from bot.listeners.views import values
@@ -26,6 +27,9 @@ def submit_start(
 ) -> None:
     """Check the modal and store the review, then (after the ack) post it in its channel or
     keep it as a draft until the app is invited."""
+    if not first_submission(session, body):
+        ack()  # the same submission again (a double click): it was applied once already
+        return
     meta = values.meta(view)
     title = values.text(view, Block.TITLE).strip()
     template = deps.templates.templates.get(values.selected(view, Block.TEMPLATE) or "")
