@@ -8,7 +8,9 @@ The Slack stand-in answers the Web API. aarbot runs as its own process group (th
 whatever processes it starts) on one database. A few reviews are started through the app (the
 /aar command and its modal), then several senders send, at a steady rate, what people send
 during a review: thread replies (message events, each with its own text, ts and event id),
-Next question clicks (at most as many per review as it has questions to move to) and Add action
+Next question clicks (at most as many per review as it has questions to move to; each carries
+only the review id, as buttons posted before they carried the question shown did, so every
+acked click must move its review once and no stale-click refusal can hide a loss) and Add action
 modal submissions (each with its own "what", a stand-in user as owner and a date two weeks
 ahead). Meanwhile the whole process group is SIGKILLed at random moments and started again on
 the same database, and the senders carry on. A request that got no HTTP 200 (refused
