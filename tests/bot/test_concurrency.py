@@ -237,7 +237,8 @@ def test_ten_concurrent_reviews_never_meet_an_error(
             together.wait(10)
             person.run_review()
         except BaseException as err:  # reported by the assertion below
-            failures.append(f"review {person.n}: {type(err).__name__}: {err}")
+            told = [e.get("text") for e in standin.ephemerals(person.user)]
+            failures.append(f"review {person.n}: {type(err).__name__}: {err}; told {told}")
 
     threads = [threading.Thread(target=run, args=(person,)) for person in people]
     for thread in threads:
