@@ -34,7 +34,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.blocks.nudges import DIGEST_ACTIONS, escalation_digest, escalation_messages, nudge_dm
+from bot.blocks.nudges import (
+    DIGEST_ACTIONS,
+    NUDGE_EVENT,
+    carried_nudge_ids,
+    escalation_digest,
+    escalation_messages,
+    nudge_dm,
+    nudge_metadata,
+)
 from bot.clients import REJECTED_TOKEN_ERRORS, TeamClients, as_team_clients
 from bot.deps import Deps
 from flows.nudges import NudgeKind
@@ -45,6 +53,8 @@ from storage.visibility import can_see
 
 log = logging.getLogger("aarbot.sweep")
 
+__all__ = ["NUDGE_EVENT", "SweepResult", "carried_nudge_ids", "nudge_metadata", "sweep"]
+
 LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
 # Slack answers these with 200 and ok:false; asking again will not change the answer.
@@ -54,8 +64,6 @@ PERMANENT_ERRORS = UNREACHABLE_PEOPLE | {"is_archived"}
 # A team whose token Slack rejected (REJECTED_TOKEN_ERRORS) is tried again after this long:
 # its nudges wait, their attempts uncounted, until the token is fixed or the app reinstalled.
 TOKEN_HOLD = timedelta(minutes=5)
-# The message metadata every nudge post carries, so a retry can find what went out.
-NUDGE_EVENT = "aarbot_nudge"
 # How far back a retry looks in a DM (newest first) or a thread for an earlier post.
 HISTORY_LIMIT = 100
 THREAD_LIMIT = 1000
@@ -97,25 +105,6 @@ class SweepResult:
 def default_worker() -> str:
     """A worker id unique to this process and sweeper: host, pid and a random suffix."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-def nudge_metadata(*nudge_ids: int) -> dict[str, Any]:
-    """The `metadata` of a nudge's post: one nudge id, or the ids a grouped DM stands for."""
-    if len(nudge_ids) == 1:
-        payload: dict[str, Any] = {"nudge_id": nudge_ids[0]}
-    else:
-        payload = {"nudge_ids": list(nudge_ids)}
-    return {"event_type": NUDGE_EVENT, "event_payload": payload}
-
-
-def carried_nudge_ids(message: dict[str, Any]) -> set[int]:
-    """The nudge ids a Slack message's metadata says it carries (none for other messages)."""
-    meta = message.get("metadata") or {}
-    if meta.get("event_type") != NUDGE_EVENT:
-        return set()
-    payload = meta.get("event_payload") or {}
-    raw = payload.get("nudge_ids") or [payload.get("nudge_id")]
-    return {int(i) for i in raw if isinstance(i, int) or (isinstance(i, str) and i.isdigit())}
 
 
 @dataclass

@@ -7,6 +7,7 @@ one nudge per action, and a facilitator gets one DM per sweep for all their esca
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -23,8 +24,11 @@ from sqlmodel import Session, select
 
 from bot.app import build_client
 from bot.deps import Deps
+from bot.ids import Act, Block
 from bot.standin import SlackStandIn
-from bot.standin.state import Call
+from bot.standin import payloads as p
+from bot.standin.driver import Bot
+from bot.standin.state import TEAM_ID, Call
 from bot.sweep import LEASE, NUDGE_EVENT, carried_nudge_ids, sweep
 from storage import nudges
 from storage.models import Nudge, NudgeStatus
@@ -264,3 +268,40 @@ def test_an_escalation_interrupted_after_its_dms_posts_only_what_is_missing(
     session.commit()
     session.expire_all()
     assert nudges.nudges_of(session=session, action_id=action)[0].slack_ts == post["ts"]
+
+
+def test_acting_on_one_action_of_a_grouped_escalation_dm_leaves_the_others(
+    bot: Bot, session: Session, deps: Deps, standin: SlackStandIn
+) -> None:
+    row = review(session, standin)
+    row.team_id = TEAM_ID  # the workspace the app's requests come from
+    late = {"kind": "escalation", "review_date": TODAY - timedelta(days=7)}
+    actions = due_actions(session, 3, review_row=row, **late)
+    sweep(deps=deps, client=build_client(deps.settings), now=NOW)
+    [dm] = standin.dm("U0ALICE")
+    dropped, *others = actions
+
+    bot.click(
+        Act.NUDGE_DROP,
+        value=str(dropped),
+        user="U0ALICE",
+        channel="D0ALICE",
+        message_ts=dm["ts"],
+        block_id=f"escalation:{dropped}",
+    )
+    view = bot.last_view()
+    reason = {Block.REASON: {Block.REASON: p.text_value("Replaced by the new pipeline")}}
+    assert not bot.submit(view, reason, user="U0ALICE").body
+
+    [shown] = standin.dm("U0ALICE")
+    buttons = [
+        (b["block_id"], e["value"])
+        for b in shown["blocks"]
+        for e in b.get("elements", [])
+        if e.get("action_id") == Act.NUDGE_DROP
+    ]
+    assert buttons == [(f"escalation:{a}", str(a)) for a in others]  # the others still act
+    blocks = json.dumps(shown["blocks"], ensure_ascii=False)
+    assert blocks.count("Dropped: Replaced by the new pipeline") == 1
+    assert all(f"Add a canary stage {i}" in blocks for i in range(3))  # nobody left out
+    assert shown["metadata"] == dm["metadata"]
