@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
+
+from slack_sdk.signature import SignatureVerifier
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -15,11 +15,10 @@ def sign_request(
     body: str, secret: str, timestamp: int | None = None, *, content_type: str = FORM
 ) -> dict[str, str]:
     """Headers Slack sends with a request: timestamp, v0 signature and content type."""
-    stamp = int(time.time()) if timestamp is None else int(timestamp)
-    base = f"v0:{stamp}:{body}".encode()
-    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    stamp = str(int(time.time()) if timestamp is None else int(timestamp))
+    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body)
     return {
-        "X-Slack-Request-Timestamp": str(stamp),
-        "X-Slack-Signature": f"v0={digest}",
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": signature,
         "Content-Type": _SHORT_NAMES.get(content_type, content_type),
     }
