@@ -2,7 +2,8 @@
 
 Requests need none of this: Bolt gives each listener a client with its team's token. Jobs run
 outside any request, so they ask here: one workspace has the one bot token; a multi-workspace
-install has each team's bot token in the installation store, looked up and kept briefly.
+install has each team's bot token in the installation store, looked up and kept briefly (a
+`cachetools.TLRUCache`, since a token and a missing install are kept for different times).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from cachetools import TLRUCache
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 from sqlalchemy import Engine
@@ -22,6 +24,8 @@ from bot.settings import Settings
 TOKEN_TTL_SECONDS = 300.0
 # A team without an install is asked about again after this long (an install reaches the jobs).
 MISS_TTL_SECONDS = 60.0
+# Teams kept at once; the least recently used is asked about again.
+MAX_TEAMS = 4096
 # Slack's answer when the token itself is dead (revoked, expired, its workspace or bot user
 # deleted), whoever the call was about. The doctor says so; the jobs hold that team's work.
 REJECTED_TOKEN_ERRORS = frozenset(
@@ -51,7 +55,6 @@ class OneClient:
 class _Cached:
     token: str | None  # None: the team has no install
     client: WebClient | None
-    at: float
 
 
 class InstalledClients:
@@ -68,36 +71,29 @@ class InstalledClients:
     ) -> None:
         self._token_for = token_for
         self._make_client = make_client
-        self._ttl = ttl
-        self._miss_ttl = miss_ttl
-        self._clock = clock
-        self._cache: dict[str, _Cached] = {}
+
+        def expires(_team_id: str, cached: _Cached, now: float) -> float:
+            return now + (ttl if cached.client is not None else miss_ttl)
+
+        self._cache: TLRUCache[str, _Cached] = TLRUCache(
+            maxsize=MAX_TEAMS, ttu=expires, timer=clock
+        )
         self._lock = threading.Lock()
 
     def for_team(self, team_id: str) -> WebClient:
         """The team's client; NotInstalledError when the store has no bot token for it."""
-        now = self._clock()
         with self._lock:
             cached = self._cache.get(team_id)
-        if cached is not None and cached.client is None and now - cached.at < self._miss_ttl:
-            raise NotInstalledError(f"aarbot is not installed in team {team_id}")
-        if cached is not None and cached.client is not None and now - cached.at < self._ttl:
-            return cached.client
-        token = self._token_for(team_id)
-        if not token:
+        if cached is None:
+            token = self._token_for(team_id)
             # A miss is kept too (briefly): a sweep through an uninstalled team's nudges, or
             # a digest of its channels, asks the store once, not once for each.
+            cached = _Cached(token, self._make_client(token)) if token else _Cached(None, None)
             with self._lock:
-                self._cache[team_id] = _Cached(None, None, now)
+                self._cache[team_id] = cached
+        if cached.client is None:
             raise NotInstalledError(f"aarbot is not installed in team {team_id}")
-        client = (
-            cached.client
-            if cached is not None and cached.client is not None and cached.token == token
-            else self._make_client(token)
-        )
-        with self._lock:
-            self._cache[team_id] = _Cached(token, client, now)
-        return client
+        return cached.client
 
     def forget(self, team_id: str) -> None:
         """Drop what is kept for the team (Slack rejected its token): next time, ask the store."""
