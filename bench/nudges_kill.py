@@ -44,7 +44,7 @@ from bot.standin import SlackStandIn  # noqa: E402
 from bot.standin.state import Call  # noqa: E402
 from bot.sweep import LEASE, carried_nudge_ids, sweep  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
-from storage.models import Action, Nudge, Review  # noqa: E402
+from storage.models import Action, Nudge, NudgeStatus, Review  # noqa: E402
 
 NOW = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
 OWNERS = tuple(f"U0KILL{i:02d}" for i in range(40))
@@ -183,7 +183,9 @@ def run(url: str, count: int, kill_after: int, workdir: Path) -> bool:
         codes, posted, swept = two_sweepers(standin, url, kill_after, workdir)
         with engine.connect() as conn:
             held = conn.execute(
-                select(func.count()).where(col(Nudge.status).in_(["claimed", "sending"]))
+                select(func.count()).where(
+                    col(Nudge.status).in_([NudgeStatus.CLAIMED, NudgeStatus.SENDING])
+                )
             ).scalar()
         # The leases A left: a sweep now skips them; one after they expire takes them.
         settings = Settings(slack_bot_token="xoxb-bench", slack_api_url=standin.base_url)  # noqa: S106

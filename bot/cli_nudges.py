@@ -78,6 +78,7 @@ def nudges_run_once(args: argparse.Namespace, settings: Settings) -> int:
 
 def nudges_status(_args: argparse.Namespace, settings: Settings) -> int:
     from storage.db import session_scope
+    from storage.models import NudgeStatus
     from storage.nudges import status_report
 
     engine, code = ready_engine(settings)
@@ -88,8 +89,7 @@ def nudges_status(_args: argparse.Namespace, settings: Settings) -> int:
             report = status_report(session=session)
     finally:
         engine.dispose()
-    states = ("pending", "claimed", "sending", "sent", "failed", "cancelled", "superseded")
-    print(" · ".join(f"{state}: {report.counts.get(state, 0)}" for state in states))
+    print(" · ".join(f"{state}: {report.counts.get(state, 0)}" for state in NudgeStatus))
     nxt = report.next_due
     if nxt is None:
         print("next due: nothing pending")

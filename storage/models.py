@@ -1,7 +1,8 @@
 """The tables: reviews, participants, answers, actions, nudges, lessons and Slack bookkeeping.
 
-Values with a fixed set of choices are stored as short strings (with the choices as StrEnums
-here) rather than database enums, so a new stage or kind is a code change, not a migration.
+Values with a fixed set of choices are StrEnums here, stored as their short strings (see
+`StrEnumColumn`) rather than as database enums, so a new stage or kind is a code change, not a
+migration, and code compares enums, never strings.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from enum import StrEnum
 from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime, utcnow
+from storage.types import StrEnumColumn, UTCDateTime, utcnow
 
 
 class Stage(StrEnum):
@@ -86,7 +87,7 @@ class Review(SQLModel, table=True):
     template: str = Field(max_length=40)
     kind: str = Field(max_length=20)
     title: str = Field(max_length=150)
-    stage: str = Field(default=Stage.SETUP, max_length=20)
+    stage: Stage = Field(default=Stage.SETUP, sa_type=StrEnumColumn(Stage, 20))
     question_index: int = Field(default=0)
     channel_id: str = Field(max_length=32)
     message_ts: str | None = Field(default=None, max_length=32)
@@ -136,7 +137,9 @@ class Answer(SQLModel, table=True):
     question_key: str = Field(max_length=40)
     author_id: str = Field(max_length=32)
     text: str = Field(sa_column=Column(Text, nullable=False))
-    source: str = Field(default=AnswerSource.THREAD, max_length=10)
+    source: AnswerSource = Field(
+        default=AnswerSource.THREAD, sa_type=StrEnumColumn(AnswerSource, 10)
+    )
     message_ts: str | None = Field(default=None, max_length=32)
     blame_flagged: bool = Field(default=False)
     created_at: datetime = Field(default_factory=_created, sa_column=_ts_column())
@@ -157,7 +160,7 @@ class Action(SQLModel, table=True):
     review_date: date
     success_criterion: str = Field(max_length=300)
     kind: str = Field(default="fix", max_length=20)
-    status: str = Field(default=ActionStatus.OPEN, max_length=10)
+    status: ActionStatus = Field(default=ActionStatus.OPEN, sa_type=StrEnumColumn(ActionStatus, 10))
     outcome: str | None = Field(default=None, max_length=10)
     outcome_summary: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     outcome_notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -182,7 +185,7 @@ class Nudge(SQLModel, table=True):
     action_id: int = Field(sa_column=_fk("actions.id", index=False))
     kind: str = Field(max_length=20)
     due_at: datetime = Field(sa_column=_ts_column())
-    status: str = Field(default=NudgeStatus.PENDING, max_length=10)
+    status: NudgeStatus = Field(default=NudgeStatus.PENDING, sa_type=StrEnumColumn(NudgeStatus, 10))
     attempts: int = Field(default=0)
     lease_expires_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
     claimed_by: str | None = Field(default=None, max_length=64)
@@ -224,7 +227,7 @@ class Job(SQLModel, table=True):
     payload: str = Field(sa_column=Column(Text, nullable=False))
     posts: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
     request_id: str | None = Field(default=None, max_length=40)
-    status: str = Field(default=JobStatus.PENDING, max_length=10)
+    status: JobStatus = Field(default=JobStatus.PENDING, sa_type=StrEnumColumn(JobStatus, 10))
     attempts: int = Field(default=0)
     run_after: datetime = Field(default_factory=_created, sa_column=_ts_column())
     lease_expires_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))

@@ -193,7 +193,7 @@ def add_answer(
     question_key: str,
     author_id: str,
     text: str,
-    source: str,
+    source: AnswerSource,
     message_ts: str | None = None,
     blame_flagged: bool = False,
 ) -> Answer | None:

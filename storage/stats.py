@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
-from storage.models import Action, Review
+from storage.models import Action, ActionStatus, Review
 from storage.visibility import visible_to
 
 
@@ -22,7 +22,7 @@ from storage.visibility import visible_to
 class ActionFact:
     """What the stats need of one action: its state, dates and score."""
 
-    status: str
+    status: ActionStatus
     review_date: date
     owner_tz: str
     specificity: int
