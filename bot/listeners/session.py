@@ -39,6 +39,7 @@ from bot.deps import Deps
 from bot.errors import handle_error
 from bot.handoff import REPLAY_KEY, Handoff, job_for
 from bot.logs import current_request_id
+from storage import tenancy
 from storage.db import session_scope
 
 DEPS_KEY = "aarbot_deps"
@@ -106,6 +107,7 @@ def _finish(kwargs: dict[str, Any], work: Work, *, saved: bool) -> None:
     session: Session | None = None
     try:
         with session_scope(deps_of(kwargs["context"]).engine) as session:
+            tenancy.scope(session, kwargs["context"].team_id)
             work(session)
     except Exception as error:
         handle_error(
@@ -179,6 +181,7 @@ def with_session(listener: Callable[..., Any]) -> Callable[..., Any]:
             own["later"] = later
         if wants_session:
             with session_scope(deps_of(kwargs["context"]).engine) as session:
+                tenancy.scope(session, kwargs["context"].team_id)
                 result = listener(session=session, **own)
         else:  # a command that only routes: no database before its ack
             result = listener(**own)
