@@ -348,6 +348,7 @@ def serve_wsgi(application, *, port: int, threads: int, server: str) -> None:
                     "worker_class": "gthread",
                     "threads": threads,
                     "backlog": 256,
+                    "timeout": 60,
                     "keepalive": 30,
                     "graceful_timeout": 5,
                     "loglevel": "warning",

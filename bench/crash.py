@@ -8,7 +8,9 @@ The Slack stand-in answers the Web API. aarbot runs as its own process group (th
 whatever processes it starts) on one database. A few reviews are started through the app (the
 /aar command and its modal), then several senders send, at a steady rate, what people send
 during a review: thread replies (message events, each with its own text, ts and event id),
-Next question clicks (at most as many per review as it has questions to move to) and Add action
+Next question clicks (at most as many per review as it has questions to move to; each carries
+only the review id, as buttons posted before they carried the question shown did, so every
+acked click must move its review once and no stale-click refusal can hide a loss) and Add action
 modal submissions (each with its own "what", a stand-in user as owner and a date two weeks
 ahead). Meanwhile the whole process group is SIGKILLed at random moments and started again on
 the same database, and the senders carry on. A request that got no HTTP 200 (refused
@@ -437,6 +439,16 @@ def _look_up_owners(app: AppGroup, secret: str, engine, review: Review) -> None:
 # --- the run ------------------------------------------------------------------------
 
 
+def reader(url: str):
+    """An engine for watching the database from outside: plain reads that take no write lock
+    and leave the app's own connection settings alone."""
+    from sqlalchemy import create_engine
+
+    if url.startswith("sqlite"):
+        return create_engine(url, connect_args={"timeout": 30})
+    return create_engine(url, pool_size=2)
+
+
 class ReplyClock(threading.Thread):
     """Polls the answers table; notes when each text first appears."""
 
@@ -668,13 +680,17 @@ def run(
     reviews: int = 10,
     between: tuple[float, float] = (1.0, 5.0),
     seed: int | None = None,
-    settle: float = 20.0,
-    drain_timeout: float = 180.0,
+    settle: float = 90.0,
+    drain_timeout: float = 240.0,
+    lease: int | None = None,
     say=print,
 ) -> Result:
-    """The whole kill run on an empty, migrated database; what it found."""
-    from storage.db import make_engine
+    """The whole kill run on an empty, migrated database; what it found.
 
+    `lease` sets AARBOT_JOB_LEASE_SECONDS, how long a job claimed by a killed process waits
+    before another worker takes it; `settle` (how long the end waits for nothing more to change)
+    must outlast it.
+    """
     seed = random.randrange(1 << 30) if seed is None else seed
     rng = random.Random(seed)
     tag = f"{seed:x}"
@@ -686,9 +702,11 @@ def run(
         DATABASE_URL=database_url,
         AARBOT_DATABASE_URL=database_url,
     )
+    if lease is not None:
+        env["AARBOT_JOB_LEASE_SECONDS"] = str(lease)
     result = Result(seed=seed)
     app = AppGroup(env, workdir, free_port())
-    engine = make_engine(database_url)
+    engine = reader(database_url)
     clock = ReplyClock(engine)
     try:
         result.ready_after.append(app.start())
@@ -843,6 +861,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=8.0, help="requests/s from all senders")
     parser.add_argument("--reviews", type=int, default=10)
     parser.add_argument("--seed", type=int, help="for the kill moments and the mix")
+    parser.add_argument(
+        "--lease", type=int, help="AARBOT_JOB_LEASE_SECONDS (default: aarbot's own)"
+    )
     parser.add_argument("--quick", action="store_true", help="5 kills, 2 at an ack per kind")
     parser.add_argument("--keep", metavar="DIR", help="keep the logs and database in DIR (new)")
     args = parser.parse_args()
@@ -869,6 +890,8 @@ def main() -> None:
                 rate=args.rate,
                 reviews=args.reviews,
                 seed=args.seed,
+                lease=args.lease,
+                settle=90.0 if args.lease is None else args.lease + 20.0,
             )
         finally:
             standin.stop()

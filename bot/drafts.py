@@ -41,7 +41,7 @@ def post_draft(client: WebClient, session: Session, deps: Deps, review_id: int) 
 
     If Slack fails before the review message is in the channel, it stays a draft.
     """
-    session.commit()  # the claim must start a fresh transaction (see storage.db.claim_for_write)
+    session.commit()  # the draft is kept whatever happens to the post below
     review = store.claim_draft(session=session, review_id=review_id)
     if review is None:
         return False

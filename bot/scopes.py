@@ -16,6 +16,7 @@ REQUIRED_SCOPES = frozenset(
         "commands",
         "groups:history",
         "groups:read",
+        "im:history",
         "im:write",
         "users:read",
     }

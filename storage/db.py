@@ -35,7 +35,9 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create the engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    """Create the engine; SQLite gets WAL, foreign keys and a busy timeout on every connection,
+    and every transaction begins with BEGIN IMMEDIATE (pysqlite's own transaction handling,
+    which begins only at the first write, is turned off in `_sqlite_pragmas`)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
@@ -44,24 +46,38 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 30},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling would start transactions too late for
-        # BEGIN IMMEDIATE-style claims; let SQLAlchemy emit BEGIN itself.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
-def claim_for_write(session: Session, table: str) -> None:
-    """On SQLite, make this transaction a writing one now, before it reads what it will change.
+# An execution option: transactions of a connection carrying it begin with plain BEGIN.
+DEFERRED = "aarbot_deferred_begin"
 
-    PostgreSQL locks the rows read with FOR UPDATE. SQLite has no row locks, and a transaction
-    that reads, then writes after another connection committed, fails at once with "database
-    is locked" (its snapshot is stale; busy_timeout cannot help). A write that changes nothing
-    takes SQLite's write lock first, so a second writer waits its turn instead.
+
+def deferred(engine: Engine) -> Engine:
+    """The same engine, but on SQLite its transactions begin with plain BEGIN, not IMMEDIATE.
+
+    For a session that mostly reads and may stay open while other connections write (a test's
+    own session, a report): it does not take the write lock until it writes, so it blocks no
+    writer meanwhile; but a write after another connection's commit fails at once with
+    "database is locked". The app's own work never uses it. PostgreSQL: no difference.
     """
-    if session.get_bind().dialect.name == "sqlite":
-        # `table` is one of our own table names, never user input.
-        session.connection().exec_driver_sql(f"UPDATE {table} SET id = id WHERE 0")  # noqa: S608
+    return engine.execution_options(**{DEFERRED: True})
+
+
+def _sqlite_begin(conn) -> None:
+    """Every transaction takes SQLite's write lock when it begins (SQLAlchemy's pysqlite recipe).
+
+    SQLite has no row locks. A transaction that reads and then writes, after another
+    connection committed a write in between, fails at once with "database is locked": its
+    snapshot is stale, and the busy timeout cannot help. BEGIN IMMEDIATE takes the write lock
+    first, so a second writer waits its turn on the busy timeout and then reads the first
+    one's change. The cost: every transaction, one that only reads too, holds the lock until
+    it ends, so none may be held open across a Web API call or any other wait.
+    """
+    deferred = conn.get_execution_options().get(DEFERRED)
+    conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -9,7 +9,6 @@ from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.db import claim_for_write
 from storage.models import Action, ActionStatus, Answer, AnswerSource, Participant, Review, Stage
 from storage.types import utcnow
 
@@ -55,10 +54,10 @@ def create_review(
 
 
 def get_review(*, session: Session, review_id: int, for_update: bool = False) -> Review | None:
-    """The review with this id, or None; `for_update` locks its row (SQLite: the database)."""
+    """The review with this id, or None; `for_update` locks its row (SQLite: every transaction
+    holds the database's write lock from its start, storage/db.py)."""
     query = select(Review).where(Review.id == review_id)
     if for_update:
-        claim_for_write(session, "reviews")
         query = query.with_for_update()
     return session.exec(query).first()
 
@@ -124,10 +123,9 @@ def claim_draft(*, session: Session, review_id: int) -> Review | None:
     """The review if it is still a draft, its row locked until commit; else None.
 
     On PostgreSQL a draft another replica is posting right now is skipped, not waited for;
-    on SQLite the claim takes the database's write lock, so a second poster waits and then
-    finds it posted.
+    on SQLite the transaction holds the database's write lock from its start, so a second
+    poster waits and then finds it posted.
     """
-    claim_for_write(session, "reviews")
     return session.exec(
         select(Review)
         .where(
@@ -240,10 +238,10 @@ def actions(*, session: Session, review_id: int) -> Sequence[Action]:
 
 
 def get_action(*, session: Session, action_id: int, for_update: bool = False) -> Action | None:
-    """The action with this id, or None; `for_update` locks its row (SQLite: the database)."""
+    """The action with this id, or None; `for_update` locks its row (SQLite: every transaction
+    holds the database's write lock from its start, storage/db.py)."""
     query = select(Action).where(Action.id == action_id)
     if for_update:
-        claim_for_write(session, "actions")
         query = query.with_for_update()
     return session.exec(query).first()
 

@@ -16,7 +16,7 @@ from bot.deps import Deps
 from bot.settings import Settings
 from bot.standin import SlackStandIn
 from bot.standin.driver import Bot
-from storage.db import make_engine
+from storage.db import deferred, make_engine
 from tests.database import TestDatabases, postgres_url
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -46,8 +46,12 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
-    """A session for arranging and checking data directly."""
-    with Session(engine, expire_on_commit=False) as session:
+    """A session for arranging and checking data directly.
+
+    Its transactions begin deferred (storage.db.deferred): a test that has read something and
+    then drives the app must not hold SQLite's write lock meanwhile.
+    """
+    with Session(deferred(engine), expire_on_commit=False) as session:
         yield session
 
 

@@ -103,42 +103,110 @@ def _readable(state: WorkspaceState, args: dict[str, Any]) -> tuple[Channel | No
     return channel, None
 
 
+def _history_scope(state: WorkspaceState, channel: Channel) -> dict[str, Any] | None:
+    """Slack's missing_scope answer when the token may not read this kind of conversation."""
+    if channel.is_im:
+        needed = "im:history"
+    elif channel.is_private:
+        needed = "groups:history"
+    else:
+        needed = "channels:history"
+    if needed in state.scopes:
+        return None
+    return {
+        "ok": False,
+        "error": "missing_scope",
+        "needed": needed,
+        "provided": ",".join(state.scopes),
+    }
+
+
+def _ts(value: Any, default: float) -> float:
+    try:
+        return float(value) if value not in (None, "") else default
+    except (TypeError, ValueError):
+        return default
+
+
+def _shown(message: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    shown = public_message(message)
+    # Slack returns a message's metadata only to a caller that asks for it.
+    if not _flag(args.get("include_all_metadata")):
+        shown.pop("metadata", None)
+    return shown
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes"}
+    return bool(value)
+
+
+def _page(
+    messages: list[dict[str, Any]], args: dict[str, Any], *, default_limit: int
+) -> tuple[list[dict[str, Any]], bool]:
+    """Messages between `oldest` and `latest` (exclusive unless `inclusive`), up to `limit`."""
+    oldest = _ts(args.get("oldest"), 0.0)
+    latest = _ts(args.get("latest"), float("inf"))
+    inclusive = _flag(args.get("inclusive"))
+
+    def within(message: dict[str, Any]) -> bool:
+        ts = float(message["ts"])
+        if inclusive:
+            return oldest <= ts <= latest
+        return oldest < ts < latest
+
+    found = [m for m in messages if within(m)]
+    limit = int(args.get("limit") or default_limit)
+    return found[:limit], len(found) > limit
+
+
 def conversations_history(state: WorkspaceState, args: dict[str, Any]) -> dict[str, Any]:
-    """conversations.history: top-level messages (and broadcasts), newest first."""
+    """conversations.history: top-level messages (and broadcasts), newest first.
+
+    Takes `oldest`, `latest`, `inclusive` and `limit`; a message's `metadata` comes back only
+    with `include_all_metadata`. Reading a DM needs im:history (private channels
+    groups:history, public ones channels:history), as in Slack.
+    """
     channel, problem = _readable(state, args)
     if channel is None:
         return _error(problem or "channel_not_found")
-    messages = [
-        public_message(m)
-        for m in state.messages[channel.id]
+    refused = _history_scope(state, channel)
+    if refused:
+        return refused
+    top_level = [
+        m
+        for m in reversed(state.messages[channel.id])
         if m.get("thread_ts") in (None, m["ts"]) or m.get("subtype") == "thread_broadcast"
     ]
-    messages.reverse()
-    limit = int(args.get("limit") or 100)
+    page, more = _page(top_level, args, default_limit=100)
     return {
         "ok": True,
-        "messages": messages[:limit],
-        "has_more": len(messages) > limit,
+        "messages": [_shown(m, args) for m in page],
+        "has_more": more,
         "response_metadata": {"next_cursor": ""},
     }
 
 
 def conversations_replies(state: WorkspaceState, args: dict[str, Any]) -> dict[str, Any]:
-    """conversations.replies: a thread's parent and replies, oldest first."""
+    """conversations.replies: a thread's parent and replies, oldest first.
+
+    Takes `oldest`, `latest`, `inclusive`, `limit` and `include_all_metadata` like history.
+    """
     channel, problem = _readable(state, args)
     if channel is None:
         return _error(problem or "channel_not_found")
+    refused = _history_scope(state, channel)
+    if refused:
+        return refused
     ts = str(args.get("ts") or "")
     if state.find_message(channel.id, ts) is None:
         return _error("thread_not_found")
-    messages = [
-        public_message(m)
-        for m in state.messages[channel.id]
-        if m["ts"] == ts or m.get("thread_ts") == ts
-    ]
+    thread = [m for m in state.messages[channel.id] if m["ts"] == ts or m.get("thread_ts") == ts]
+    page, more = _page(thread, args, default_limit=1000)
     return {
         "ok": True,
-        "messages": messages,
-        "has_more": False,
+        "messages": [_shown(m, args) for m in page],
+        "has_more": more,
         "response_metadata": {"next_cursor": ""},
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -38,6 +39,18 @@ def flag(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in {"1", "true", "yes"}
     return bool(value)
+
+
+def message_metadata(value: Any) -> dict[str, Any] | None:
+    """A message's `metadata` as Slack keeps it: event_type and event_payload (form: JSON)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if not isinstance(value, dict) or not value.get("event_type"):
+        return None
+    return {"event_type": value["event_type"], "event_payload": value.get("event_payload", {})}
 
 
 def check_message(
@@ -122,7 +135,7 @@ def chat_post_message(state: WorkspaceState, args: dict[str, Any]) -> dict[str, 
         thread_ts=thread_ts,
         blocks=args.get("blocks"),
         attachments=args.get("attachments"),
-        metadata=args.get("metadata"),
+        metadata=message_metadata(args.get("metadata")),
         subtype="thread_broadcast" if broadcast else None,
         reply_broadcast=True if broadcast else None,
     )
@@ -190,7 +203,7 @@ def chat_update(state: WorkspaceState, args: dict[str, Any]) -> dict[str, Any]:
     # Fields left out keep their old value, as Slack documents for chat.update.
     for key in ("text", "blocks", "attachments", "metadata"):
         if key in args and args[key] is not None:
-            message[key] = args[key]
+            message[key] = message_metadata(args[key]) if key == "metadata" else args[key]
     message["edited"] = {"user": BOT_USER_ID, "ts": state.next_ts()}
     return {
         "ok": True,

@@ -358,6 +358,12 @@ class SlackStandIn:
         with self.state.lock:
             return copy.deepcopy(self.state.views)
 
+    def view_opened_by(self, trigger_id: str) -> dict[str, Any] | None:
+        """The modal a trigger opened (views.open or views.push), or None."""
+        with self.state.lock:
+            view_id = self.state.view_triggers.get(trigger_id)
+            return copy.deepcopy(self.state.views[view_id]) if view_id else None
+
     @property
     def open_views(self) -> list[dict[str, Any]]:
         """Modals in the order they were opened (the stand-in never sees them close)."""

@@ -109,6 +109,7 @@ class WorkspaceState:
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.ephemerals: list[dict[str, Any]] = []
         self.views: dict[str, dict[str, Any]] = {}
+        self.view_triggers: dict[str, str] = {}  # trigger id -> the view it opened
         # Trigger ids that opened a modal: Slack takes each once (then exchanged_trigger_id).
         self.used_triggers: set[str] = set()
         self.homes: dict[str, dict[str, Any]] = {}

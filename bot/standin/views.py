@@ -88,6 +88,7 @@ def _open(state: WorkspaceState, method: str, args: dict[str, Any]) -> dict[str,
         extra = {"previous_view_id": previous["id"], "root_view_id": previous["root_view_id"]}
     stored = _materialise(state, view, view_id, **extra)
     state.views[view_id] = stored
+    state.view_triggers[str(args["trigger_id"])] = view_id
     return {"ok": True, "view": copy.deepcopy(stored)}
 
 

@@ -73,6 +73,40 @@ def test_posting_to_a_user_id_lands_in_their_dm(standin, client):
     assert [m["text"] for m in standin.dm("U0BOB")] == ["your action is due"]
 
 
+def test_message_metadata_comes_back_from_history_only_when_asked_for(standin, client):
+    dm = client.conversations_open(users="U0BOB")["channel"]["id"]
+    meta = {"event_type": "aarbot_nudge", "event_payload": {"nudge_id": 7}}
+    posted = [
+        client.chat_postMessage(channel=dm, text=f"n{i}", metadata=meta if i == 1 else None)
+        for i in range(4)
+    ]
+    history = client.conversations_history(channel=dm, include_all_metadata=True)
+    assert [m["text"] for m in history["messages"]] == ["n3", "n2", "n1", "n0"]  # newest first
+    assert [m.get("metadata") for m in history["messages"]] == [None, None, meta, None]
+    plain = client.conversations_history(channel=dm)
+    assert all("metadata" not in m for m in plain["messages"])
+    after = client.conversations_history(channel=dm, oldest=posted[1]["ts"], limit=1)
+    assert ([m["text"] for m in after["messages"]], after["has_more"]) == (["n3"], True)
+    thread = client.chat_postMessage(channel="C0GENERAL", text="parent")
+    client.chat_postMessage(
+        channel="C0GENERAL", thread_ts=thread["ts"], text="reply", metadata=meta
+    )
+    replies = client.conversations_replies(
+        channel="C0GENERAL", ts=thread["ts"], include_all_metadata=True
+    )
+    assert [m.get("metadata") for m in replies["messages"]] == [None, meta]
+
+
+def test_reading_a_dm_needs_im_history(standin, client):
+    dm = client.conversations_open(users="U0BOB")["channel"]["id"]
+    standin.scopes = [s for s in standin.scopes if s != "im:history"]
+    with pytest.raises(SlackApiError) as refused:
+        client.conversations_history(channel=dm)
+    assert refused.value.response["error"] == "missing_scope"
+    assert refused.value.response["needed"] == "im:history"
+    assert client.conversations_history(channel="C0GENERAL")["ok"]
+
+
 def test_channels_the_bot_is_not_in_are_refused(client):
     with pytest.raises(SlackApiError) as public:
         client.chat_postMessage(channel="C0OPS", text="hi")
