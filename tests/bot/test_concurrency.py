@@ -159,9 +159,14 @@ class Person:
         _wait("the reply to be stored", lambda: self._stored_answers() > before)
 
     def next(self, **fields: Any) -> None:
-        before = len(self._thread())
+        before, shown = len(self._thread()), self._shown_value(Act.NEXT)
         self._click(Act.NEXT, **fields)
-        _wait("the next question", lambda: len(self._thread()) > before)
+        # Until the review message shows the question it moved to, its Next button still
+        # carries the one before, which a click would find stale (and be told so).
+        _wait(
+            "the next question",
+            lambda: len(self._thread()) > before and self._shown_value(Act.NEXT) != shown,
+        )
 
     def add_action(self) -> None:
         before = self._count(Action, Action.review_id == self.review_id)
