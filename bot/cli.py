@@ -171,7 +171,7 @@ def _db_current(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.db import session_scope
+    from storage.db import deferred, session_scope
     from storage.export import export_reviews
 
     engine, code = ready_engine(settings)
@@ -179,7 +179,9 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         return code
     try:
         since = datetime.combine(args.since, time.min, tzinfo=UTC) if args.since else None
-        with session_scope(engine) as session:
+        # A read of everything, perhaps long: on SQLite it must not hold the write lock
+        # meanwhile, which would stall a running bot (storage.db.deferred).
+        with session_scope(deferred(engine)) as session:
             document = export_reviews(session=session, review_id=args.review, since=since)
     except LookupError as err:
         return fail(str(err), EXIT_FAILURE)

@@ -59,6 +59,8 @@ def nudges_run_once(args: argparse.Namespace, settings: Settings) -> int:
     verb = "would send" if args.dry_run else "sent"
     for outcome, deliveries in (
         (verb, result.sent),
+        ("found already sent", result.recovered),
+        ("superseded", result.superseded),
         ("cancelled", result.cancelled),
         ("FAILED", result.failed),
     ):
@@ -68,7 +70,8 @@ def nudges_run_once(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{line}: {d.what}: {d.error}" if outcome == "FAILED" else f"{line}: {d.what}")
     print(
         f"{len(result.sent)} {verb}, {len(result.failed)} failed, "
-        f"{len(result.cancelled)} cancelled at {now:%Y-%m-%d %H:%M:%S}Z"
+        f"{len(result.cancelled)} cancelled, {len(result.superseded)} superseded, "
+        f"{len(result.recovered)} found already sent at {now:%Y-%m-%d %H:%M:%S}Z"
     )
     return EXIT_FAILURE if result.failed else 0
 
@@ -85,7 +88,7 @@ def nudges_status(_args: argparse.Namespace, settings: Settings) -> int:
             report = status_report(session=session)
     finally:
         engine.dispose()
-    states = ("pending", "claimed", "sent", "failed", "cancelled")
+    states = ("pending", "claimed", "sending", "sent", "failed", "cancelled", "superseded")
     print(" · ".join(f"{state}: {report.counts.get(state, 0)}" for state in states))
     nxt = report.next_due
     if nxt is None:

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from bot.blocks import review as render
 from bot.blocks.followup import action_state_dm
+from bot.blocks.nudges import listed_action_state, lists_actions
 from bot.channels import ChannelCache
 from bot.deps import Deps
 from flows import perspectives
@@ -172,8 +173,36 @@ def show_action_state(
     *,
     hidden: bool = False,
 ) -> None:
-    """Update an action's DM to its current state, so its buttons cannot act twice."""
+    """Update an action's DM to its current state, so its buttons cannot act twice.
+
+    A DM that lists several escalated actions keeps the others: only this action's lines
+    change (read back from the DM's history, which the metadata says is such a list).
+    """
     # `hidden`: the DM's reader (who clicked its button) may not see the review.
-    if channel_id and ts:
-        text, blocks = action_state_dm(action, review, hidden=hidden)
-        client.chat_update(channel=channel_id, ts=ts, text=text, blocks=blocks)
+    if not (channel_id and ts):
+        return
+    listing = _listing(client, channel_id, ts)
+    if listing is not None:
+        blocks = listed_action_state(listing, action)
+        client.chat_update(channel=channel_id, ts=ts, text=listing.get("text", ""), blocks=blocks)
+        return
+    text, blocks = action_state_dm(action, review, hidden=hidden)
+    client.chat_update(channel=channel_id, ts=ts, text=text, blocks=blocks)
+
+
+def _listing(client: WebClient, channel_id: str, ts: str) -> dict | None:
+    """The DM message at `ts` if it is a grouped escalation DM, else None."""
+    if not channel_id.startswith("D"):
+        return None
+    try:
+        found = client.conversations_history(
+            channel=channel_id, latest=ts, inclusive=True, limit=1, include_all_metadata=True
+        )
+    except SlackApiError as err:
+        # Without im:history (an older install) the DM is shown as one action's, as before.
+        log.info("cannot read DM %s to update it: %s", channel_id, err.response.get("error"))
+        return None
+    messages = found.get("messages") or []
+    if messages and messages[0].get("ts") == ts and lists_actions(messages[0]):
+        return messages[0]
+    return None

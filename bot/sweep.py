@@ -3,8 +3,21 @@
 The database decides what is due and who sends it. A batch is claimed (with a lease) and
 committed before anything is sent, so another sweeper never takes the same rows; each nudge
 is then sent outside any transaction and recorded in its own short one. No transaction is
-held open across a Slack call, and on SQLite each write transaction starts with its write,
-so concurrent sweepers wait on the busy timeout instead of failing on a stale snapshot.
+held open across a Slack call.
+
+Effectively once, even through a kill -9:
+
+- Before the post, the nudge is marked "sending" (with its lease) and the channel it goes
+  to; the post carries the nudge id in its Slack message `metadata`. A sweeper that takes the
+  row again (its lease ran out, or an attempt failed without Slack's answer) first reads that
+  channel's recent history for the id: if the message is there, the nudge is marked sent with
+  its ts, and nothing is posted again.
+- When several nudges of one action are due at once (a sweep that runs late), only the most
+  relevant goes: overdue beats due, due beats the reminder, an escalation beats them all. The
+  others are marked superseded.
+- Escalations are grouped: each person they go to (the facilitator, the leads) gets one DM per
+  sweep listing every action escalated to them; each action still gets its own post in its
+  review's thread.
 """
 
 from __future__ import annotations
@@ -15,12 +28,21 @@ import socket
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.blocks.nudges import escalation_messages, nudge_dm
+from bot.blocks.nudges import (
+    DIGEST_ACTIONS,
+    NUDGE_EVENT,
+    carried_nudge_ids,
+    escalation_digest,
+    escalation_messages,
+    nudge_dm,
+    nudge_metadata,
+)
 from bot.clients import REJECTED_TOKEN_ERRORS, TeamClients, as_team_clients
 from bot.deps import Deps
 from flows.nudges import NudgeKind
@@ -31,6 +53,8 @@ from storage.visibility import can_see
 
 log = logging.getLogger("aarbot.sweep")
 
+__all__ = ["NUDGE_EVENT", "SweepResult", "carried_nudge_ids", "nudge_metadata", "sweep"]
+
 LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
 # Slack answers these with 200 and ok:false; asking again will not change the answer.
@@ -40,6 +64,14 @@ PERMANENT_ERRORS = UNREACHABLE_PEOPLE | {"is_archived"}
 # A team whose token Slack rejected (REJECTED_TOKEN_ERRORS) is tried again after this long:
 # its nudges wait, their attempts uncounted, until the token is fixed or the app reinstalled.
 TOKEN_HOLD = timedelta(minutes=5)
+# How far back a retry looks in a DM (newest first) or a thread for an earlier post.
+HISTORY_LIMIT = 100
+THREAD_LIMIT = 1000
+# Slack's answers that say the history cannot be read at all (e.g. a workspace installed
+# before im:history was asked for): the nudge is then sent without looking.
+UNREADABLE = frozenset(
+    {"missing_scope", "not_in_channel", "channel_not_found", "thread_not_found", "not_allowed"}
+)
 
 
 @dataclass(frozen=True)
@@ -56,16 +88,49 @@ class Delivery:
 
 @dataclass
 class SweepResult:
-    """What one sweep sent, failed to send (and will retry or gave up on), and cancelled."""
+    """What one sweep sent, failed to send (and will retry or gave up on), and cancelled.
+
+    `recovered`: nudges an earlier, interrupted attempt had already posted (found in Slack by
+    their metadata), now marked sent without posting again. `superseded`: nudges not sent
+    because a more relevant one of the same action went instead.
+    """
 
     sent: list[Delivery] = field(default_factory=list)
     failed: list[Delivery] = field(default_factory=list)
     cancelled: list[Delivery] = field(default_factory=list)
+    superseded: list[Delivery] = field(default_factory=list)
+    recovered: list[Delivery] = field(default_factory=list)
 
 
 def default_worker() -> str:
     """A worker id unique to this process and sweeper: host, pid and a random suffix."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class _Sweep:
+    """What one sweep knows as it goes: its clocks, clients, DM channels and findings."""
+
+    deps: Deps
+    clients: TeamClients
+    now: datetime
+    worker: str
+    result: SweepResult
+    dm_channels: dict[str, dict[str, str]] = field(default_factory=dict)  # team -> user -> DM
+    held: dict[str, str] = field(default_factory=dict)  # teams whose token Slack rejected
+    seen: dict[tuple[str, str, str | None], dict[int, str]] = field(default_factory=dict)
+
+    def dm(self, client: WebClient, team_id: str, user_id: str) -> str:
+        return _dm_channel(client, user_id, self.dm_channels.setdefault(team_id, {}))
+
+    def posted(
+        self, client: WebClient, team_id: str, channel: str, thread_ts: str | None = None
+    ) -> dict[int, str]:
+        """Nudge id -> ts of the nudge posts in a DM's recent history (or in a thread)."""
+        key = (team_id, channel, thread_ts)
+        if key not in self.seen:
+            self.seen[key] = _read_posted(client, channel, thread_ts)
+        return self.seen[key]
 
 
 def sweep(
@@ -82,6 +147,7 @@ def sweep(
     Each nudge goes out with its review's team's client (`client` may be one WebClient for all).
     `now` only decides what is due: every claim's lease runs from the clock at that claim, so
     a long sweep's last batch, or a sweep "as if" at another time, is leased for real.
+    Escalations are claimed as the batches come and sent together at the end, grouped.
     """
     now = now or deps.clock()
     worker = worker or default_worker()
@@ -93,9 +159,8 @@ def sweep(
             ):
                 result.sent.append(_delivery(nudge, action))
         return result
-    clients = as_team_clients(client)
-    dm_channels: dict[str, dict[str, str]] = {}  # by team, then user
-    held: dict[str, str] = {}  # teams whose token Slack rejected in this sweep, and how
+    run = _Sweep(deps, as_team_clients(client), now, worker, result)
+    escalations: list[tuple[Nudge, Review]] = []
     while True:
         with session_scope(deps.engine) as session:
             ids = store.claim_due(
@@ -107,89 +172,222 @@ def sweep(
                 limit=batch,
             )
         if not ids:
-            return result
+            break
         with session_scope(deps.engine) as session:
             claimed = store.claimed_with_context(session=session, nudge_ids=ids)
         for nudge, _action, review in claimed:
-            _deliver(deps, clients, nudge, review, now, worker, result, dm_channels, held)
+            if nudge.kind == NudgeKind.ESCALATION:
+                escalations.append((nudge, review))
+            else:
+                _deliver(run, nudge, review)
         if len(ids) < batch:
-            return result
+            break
+    if escalations:
+        _escalate(run, escalations)
+    return result
 
 
-def _deliver(
-    deps: Deps,
-    clients: TeamClients,
-    nudge: Nudge,
-    review: Review,
-    now: datetime,
-    worker: str,
-    result: SweepResult,
-    dm_channels: dict[str, dict[str, str]],
-    held: dict[str, str],
-) -> None:
-    # Read the action again just before sending: a Done or Drop click since the claim wins.
-    with session_scope(deps.engine) as session:
+def _open_action(run: _Sweep, nudge: Nudge) -> Action | None:
+    """The nudge's action if it is still open and this nudge is still the one to send.
+
+    Read again just before sending: a Done or Drop click since the claim wins, and so does a
+    more relevant nudge of the same action due at the same time.
+    """
+    with session_scope(run.deps.engine) as session:
         action = session.get(Action, nudge.action_id)
-    if action is None or action.status != ActionStatus.OPEN:
-        with session_scope(deps.engine) as session:
-            store.mark_cancelled(session=session, nudge_id=nudge.id, worker=worker)
-        if action is not None:
-            result.cancelled.append(_delivery(nudge, action))
+        if action is None or action.status != ActionStatus.OPEN:
+            store.mark_cancelled(session=session, nudge_id=nudge.id, worker=run.worker)
+            if action is not None:
+                run.result.cancelled.append(_delivery(nudge, action))
+            return None
+        if store.outranked(session=session, nudge=nudge, now=run.now):
+            store.mark_superseded(session=session, nudge_id=nudge.id, worker=run.worker)
+            run.result.superseded.append(_delivery(nudge, action))
+            return None
+        return action
+
+
+def _deliver(run: _Sweep, nudge: Nudge, review: Review) -> None:
+    action = _open_action(run, nudge)
+    if action is None:
         return
-    if review.team_id in held:
+    if review.team_id in run.held:
         # The token is dead for every nudge of the team: no need to hear it again.
-        _release(deps, nudge, action, worker, now, result, held[review.team_id])
+        _release(run, nudge, action, run.held[review.team_id])
         return
-    hidden = _hidden_from_owner(deps, action, review)
+    # `unsure`: an earlier attempt got as far as posting (it died, or failed without Slack's
+    # answer); `posting`: this attempt has begun to post.
+    attempt = {"unsure": _may_have_posted(nudge), "posting": False}
     try:
-        # NotInstalledError (a team without a token) is a client error too: retried, then failed.
-        client = clients.for_team(review.team_id)
-        known = dm_channels.setdefault(review.team_id, {})
-        channel_id, ts = _send(deps, client, nudge, action, review, now, known, hidden=hidden)
+        outcome = _post_nudge(run, nudge, action, review, attempt)
     except (SlackClientError, OSError) as err:
-        error, retry_in, permanent = _failure(err, nudge.attempts)
         if _token_rejected(err):
-            # Not this nudge's fault: hold the team's nudges, and ask the installation
-            # store for its token again next time, so a reinstall is picked up.
-            log.error("Slack rejected team %s's token (%s)", review.team_id, error)
-            held[review.team_id] = error
-            clients.forget(review.team_id)
-            _release(deps, nudge, action, worker, now, result, error)
+            _hold_team(run, review.team_id, _failure(err, nudge.attempts)[0])
+            _release(run, nudge, action, run.held[review.team_id])
             return
-        max_attempts = 1 if permanent else deps.settings.nudge_max_attempts
+        error, retry_in, permanent = _failure(err, nudge.attempts)
+        max_attempts = 1 if permanent else run.deps.settings.nudge_max_attempts
+        unsure = attempt["unsure"] or (attempt["posting"] and _unanswered(err))
+        _fail(run, nudge, action, error, retry_in, max_attempts, unsure)
     except Exception as err:
         # Not Slack's answer but a bug (in rendering, or in data the code did not expect):
         # another try fails the same way, and would put this nudge first in every sweep.
         log.exception("nudge %s could not be sent", nudge.id)
-        error, retry_in, max_attempts = f"{type(err).__name__}: {err}", timedelta(0), 1
+        error = f"{type(err).__name__}: {err}"
+        _fail(run, nudge, action, error, timedelta(0), 1, attempt["unsure"] or attempt["posting"])
     else:
-        with session_scope(deps.engine) as session:
-            held = store.mark_sent(
-                session=session,
-                nudge_id=nudge.id,
-                worker=worker,
-                channel_id=channel_id,
-                ts=ts,
-                now=now,
+        if outcome is not None:
+            _record(run, nudge, action, *outcome)
+
+
+def _post_nudge(
+    run: _Sweep, nudge: Nudge, action: Action, review: Review, attempt: dict[str, bool]
+) -> tuple[str, str, bool] | None:
+    """Post the owner's DM; (channel, ts, recovered), or None if the claim was lost first."""
+    hidden = _hidden_from_owner(run.deps, action, review)
+    # NotInstalledError (a team without a token) is a client error too: retried, then failed.
+    client = run.clients.for_team(review.team_id)
+    channel = run.dm(client, review.team_id, action.owner_id)
+    if attempt["unsure"]:
+        earlier = nudge.channel_id or channel
+        found = run.posted(client, review.team_id, earlier)
+        if nudge.id in found:
+            return earlier, found[nudge.id], True
+        attempt["unsure"] = False  # looked: it never went out
+    today = _local_today(action.owner_tz, run.deps.settings.default_tz, run.now)
+    text, blocks = nudge_dm(
+        kind=nudge.kind, action=action, review=review, today=today, hidden=hidden
+    )
+    if not _mark_sending(run, nudge, channel):
+        return None
+    attempt["posting"] = True
+    posted = client.chat_postMessage(
+        channel=channel, text=text, blocks=blocks, metadata=nudge_metadata(nudge.id)
+    )
+    return posted["channel"], posted["ts"], False
+
+
+def _may_have_posted(nudge: Nudge) -> bool:
+    return bool(nudge.channel_id) and not nudge.slack_ts
+
+
+def _unanswered(err: Exception) -> bool:
+    """The post failed without Slack saying it was refused, so it may have landed."""
+    if isinstance(err, SlackApiError):
+        return err.response.status_code >= 500
+    return isinstance(err, OSError)
+
+
+def _read_posted(client: WebClient, channel: str, thread_ts: str | None) -> dict[int, str]:
+    try:
+        if thread_ts:
+            messages: list[dict[str, Any]] = []
+            cursor = None
+            for _page in range(10):
+                page = client.conversations_replies(
+                    channel=channel,
+                    ts=thread_ts,
+                    include_all_metadata=True,
+                    limit=THREAD_LIMIT,
+                    cursor=cursor,
+                )
+                messages += page.get("messages") or []
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
+        else:
+            page = client.conversations_history(
+                channel=channel, include_all_metadata=True, limit=HISTORY_LIMIT
             )
-        if not held:
-            # The lease ran out mid-send (or the action was closed meanwhile); say so loudly,
-            # because another sweeper may now send this nudge again.
-            log.error("nudge %s was sent after this worker lost its claim", nudge.id)
-        result.sent.append(_delivery(nudge, action))
-        return
-    with session_scope(deps.engine) as session:
+            messages = page.get("messages") or []
+    except SlackApiError as err:
+        if err.response.get("error") not in UNREADABLE:
+            raise
+        log.warning(
+            "cannot read %s to check for an earlier nudge post (%s); sending without looking",
+            channel,
+            _describe(err),
+        )
+        return {}
+    found: dict[int, str] = {}
+    for message in messages:
+        for nudge_id in carried_nudge_ids(message):
+            found.setdefault(nudge_id, message["ts"])
+    return found
+
+
+def _mark_sending(run: _Sweep, nudge: Nudge, channel: str) -> bool:
+    with session_scope(run.deps.engine) as session:
+        held = store.mark_sending(
+            session=session,
+            nudge_id=nudge.id,
+            worker=run.worker,
+            channel_id=channel,
+            lease_until=run.deps.clock() + LEASE,
+        )
+    if not held:
+        log.warning("nudge %s: this worker lost its claim before sending; not sent", nudge.id)
+    return held
+
+
+def _record(
+    run: _Sweep,
+    nudge: Nudge,
+    action: Action,
+    channel_id: str,
+    ts: str,
+    recovered: bool = False,
+) -> None:
+    with session_scope(run.deps.engine) as session:
+        held = store.mark_sent(
+            session=session,
+            nudge_id=nudge.id,
+            worker=run.worker,
+            channel_id=channel_id,
+            ts=ts,
+            now=run.now,
+        )
+    if not held:
+        # The lease ran out mid-send (or the action was closed meanwhile); say so loudly,
+        # because another sweeper may now send this nudge again.
+        log.error("nudge %s was sent after this worker lost its claim", nudge.id)
+    if recovered:
+        log.info("nudge %s was already posted (%s) by an interrupted attempt", nudge.id, ts)
+        run.result.recovered.append(_delivery(nudge, action))
+    else:
+        run.result.sent.append(_delivery(nudge, action))
+
+
+def _fail(
+    run: _Sweep,
+    nudge: Nudge,
+    action: Action,
+    error: str,
+    retry_in: timedelta,
+    max_attempts: int,
+    maybe_posted: bool,
+) -> None:
+    with session_scope(run.deps.engine) as session:
         status = store.mark_attempt_failed(
             session=session,
             nudge_id=nudge.id,
-            worker=worker,
+            worker=run.worker,
             error=error,
-            now=now,
+            now=run.now,
             retry_in=retry_in,
             max_attempts=max_attempts,
+            maybe_posted=maybe_posted,
         )
     log.warning("nudge %s attempt %s failed (%s): %s", nudge.id, nudge.attempts, status, error)
-    result.failed.append(_delivery(nudge, action, error=f"{error} ({status})"))
+    run.result.failed.append(_delivery(nudge, action, error=f"{error} ({status})"))
+
+
+def _hold_team(run: _Sweep, team_id: str, error: str) -> None:
+    # Not this nudge's fault: hold the team's nudges, and ask the installation store for
+    # its token again next time, so a reinstall is picked up.
+    log.error("Slack rejected team %s's token (%s)", team_id, error)
+    run.held[team_id] = error
+    run.clients.forget(team_id)
 
 
 def _hidden_from_owner(deps: Deps, action: Action, review: Review) -> bool:
@@ -202,102 +400,223 @@ def _hidden_from_owner(deps: Deps, action: Action, review: Review) -> bool:
         )
 
 
-def _release(
-    deps: Deps,
-    nudge: Nudge,
-    action: Action,
-    worker: str,
-    now: datetime,
-    result: SweepResult,
-    error: str,
-) -> None:
-    with session_scope(deps.engine) as session:
+def _release(run: _Sweep, nudge: Nudge, action: Action, error: str) -> None:
+    with session_scope(run.deps.engine) as session:
         store.release(
             session=session,
             nudge_id=nudge.id,
-            worker=worker,
+            worker=run.worker,
             error=error,
-            not_before=now + TOKEN_HOLD,
+            not_before=run.now + TOKEN_HOLD,
         )
-    result.failed.append(_delivery(nudge, action, error=f"{error} ({NudgeStatus.PENDING})"))
+    run.result.failed.append(_delivery(nudge, action, error=f"{error} ({NudgeStatus.PENDING})"))
 
 
 def _token_rejected(err: Exception) -> bool:
     return isinstance(err, SlackApiError) and err.response.get("error") in REJECTED_TOKEN_ERRORS
 
 
-def _send(
-    deps: Deps,
-    client: WebClient,
-    nudge: Nudge,
-    action: Action,
-    review: Review,
-    now: datetime,
-    dm_channels: dict[str, str],
-    *,
-    hidden: bool = False,
-) -> tuple[str, str]:
-    """Post the nudge; return the channel and ts of the message that is its record."""
-    today = _local_today(action.owner_tz, deps.settings.default_tz, now)
-    if nudge.kind == NudgeKind.ESCALATION:
-        return _escalate(deps, client, nudge, action, review, today, dm_channels)
-    text, blocks = nudge_dm(
-        kind=nudge.kind, action=action, review=review, today=today, hidden=hidden
-    )
-    channel = _dm_channel(client, action.owner_id, dm_channels)
-    posted = client.chat_postMessage(channel=channel, text=text, blocks=blocks)
-    return posted["channel"], posted["ts"]
+@dataclass
+class _Escalation:
+    """One escalated action in a sweep: where its messages went, or why it failed."""
+
+    nudge: Nudge
+    action: Action
+    review: Review
+    days_late: int
+    recipients: list[str]
+    unsure: bool  # an earlier attempt may have posted some of its messages
+    dms: dict[str, tuple[str, str]] = field(default_factory=dict)  # person -> (channel, ts)
+    thread: tuple[str, str] | None = None
+    posted_now: bool = False  # this sweep posted at least one of its messages
+    failure: tuple[str, timedelta, int, bool] | None = None  # error, retry in, attempts, unsure
+    held: str | None = None  # the team's token was rejected before anything went out
+
+    @property
+    def delivered(self) -> bool:
+        return bool(self.dms) or self.thread is not None
+
+    @property
+    def out(self) -> bool:
+        """Given up for this sweep: failed before any of its messages went out."""
+        return self.failure is not None or self.held is not None
+
+    def failed(self, run: _Sweep, err: Exception, *, posting: bool) -> None:
+        """A message of this escalation failed: before the first one went out, the whole
+        escalation is retried later (so a retry repeats nothing); after it, the rest still go
+        and the failure is only logged (so a retry never DMs anyone twice)."""
+        if self.delivered:
+            log.warning("escalation %s: a message failed: %s", self.nudge.id, _describe(err))
+            return
+        if _token_rejected(err):
+            _hold_team(run, self.review.team_id, _failure(err, self.nudge.attempts)[0])
+            self.held = run.held[self.review.team_id]
+            return
+        if not isinstance(err, SlackClientError | OSError):
+            log.error("escalation %s could not be sent", self.nudge.id, exc_info=err)
+            self.failure = (f"{type(err).__name__}: {err}", timedelta(0), 1, True)
+            return
+        error, retry_in, permanent = _failure(err, self.nudge.attempts)
+        attempts = 1 if permanent else run.deps.settings.nudge_max_attempts
+        self.failure = (error, retry_in, attempts, self.unsure or (posting and _unanswered(err)))
 
 
-def _escalate(
-    deps: Deps,
-    client: WebClient,
-    nudge: Nudge,
-    action: Action,
-    review: Review,
-    today: date,
-    dm_channels: dict[str, str],
-) -> tuple[str, str]:
-    """DM the facilitator and leads, then post in the review's thread; return the record.
+def _escalate(run: _Sweep, claimed: list[tuple[Nudge, Review]]) -> None:
+    """Post each escalation in its review's thread and DM each facilitator and lead once.
 
-    Nothing records which of these went out, so the first message delivered decides: before
-    it, a failure raises (a retry sends nothing twice), skipping only people who cannot get
-    a DM at all; after it, a failure is logged and the rest still go, so a retry never DMs
-    anyone twice. The thread post is the record if it is made, else the first DM.
+    A person several actions are escalated to gets one DM listing them all (one per action
+    when only one is). Each message carries the ids of the nudges it stands for, so a retry
+    after a crash reads the thread and the DMs first and sends only what is missing.
     """
-    (thread_text, thread_blocks), (dm_text, dm_blocks) = escalation_messages(
-        action, review, (today - action.review_date).days
-    )
-    first: tuple[str, str] | None = None
-    for person in dict.fromkeys([review.facilitator_id, *deps.settings.leads]):
-        try:
-            dm = _dm_channel(client, person, dm_channels)
-            posted = client.chat_postMessage(channel=dm, text=dm_text, blocks=dm_blocks)
-        except (SlackClientError, OSError) as err:
-            if _unreachable(err):
-                # With several workspaces, a lead of another one is not in this one.
-                log.info("escalation %s: %s cannot get a DM: %s", nudge.id, person, _describe(err))
-                continue
-            if first is None:
-                raise
-            log.warning("escalation %s: no DM to %s: %s", nudge.id, person, _describe(err))
+    items: list[_Escalation] = []
+    for nudge, review in claimed:
+        action = _open_action(run, nudge)
+        if action is None:
             continue
-        first = first or (posted["channel"], posted["ts"])
+        if review.team_id in run.held:
+            _release(run, nudge, action, run.held[review.team_id])
+            continue
+        today = _local_today(action.owner_tz, run.deps.settings.default_tz, run.now)
+        people = list(dict.fromkeys([review.facilitator_id, *run.deps.settings.leads]))
+        days = (today - action.review_date).days
+        items.append(
+            _Escalation(nudge, action, review, days, people, unsure=_may_have_posted(nudge))
+        )
+    by_team: dict[str, list[_Escalation]] = {}
+    for item in items:
+        by_team.setdefault(item.review.team_id, []).append(item)
+    for team_id, team_items in by_team.items():
+        _escalate_team(run, team_id, team_items)
+    for item in items:
+        _settle_escalation(run, item)
+
+
+def _escalate_team(run: _Sweep, team_id: str, items: list[_Escalation]) -> None:
     try:
-        posted = client.chat_postMessage(
-            channel=review.channel_id,
-            thread_ts=review.thread_ts or review.message_ts,
-            text=thread_text,
-            blocks=thread_blocks,
-        )
+        client = run.clients.for_team(team_id)
     except (SlackClientError, OSError) as err:
-        if first is None:
-            raise
-        log.warning(
-            "escalation %s: not posted in its review's thread: %s", nudge.id, _describe(err)
-        )
-        return first
-    return posted["channel"], posted["ts"]
+        for item in items:
+            item.failed(run, err, posting=False)
+        return
+    for item in items:
+        if item.unsure:
+            _find_earlier_escalation(run, client, team_id, item)
+    live = [item for item in items if not item.out]
+    for item in live:
+        if not _mark_sending(run, item.nudge, item.review.channel_id):
+            item.held = "claim lost"
+    people = list(dict.fromkeys(p for item in live for p in item.recipients))
+    for person in people:
+        if team_id in run.held:
+            break
+        waiting = [i for i in live if not i.out and person in i.recipients and person not in i.dms]
+        if waiting:
+            _dm_escalations(run, client, team_id, person, waiting)
+    for item in live:
+        if item.out or item.thread is not None or team_id in run.held:
+            continue
+        (text, blocks), _dm = escalation_messages(item.action, item.review, item.days_late)
+        try:
+            posted = client.chat_postMessage(
+                channel=item.review.channel_id,
+                thread_ts=item.review.thread_ts or item.review.message_ts,
+                text=text,
+                blocks=blocks,
+                metadata=nudge_metadata(item.nudge.id),
+            )
+        except Exception as err:
+            item.failed(run, err, posting=True)
+            continue
+        item.thread = (posted["channel"], posted["ts"])
+        item.posted_now = True
+
+
+def _find_earlier_escalation(
+    run: _Sweep, client: WebClient, team_id: str, item: _Escalation
+) -> None:
+    """What an interrupted attempt already posted for this escalation, from Slack itself."""
+    review = item.review
+    try:
+        thread_ts = review.thread_ts or review.message_ts
+        if thread_ts:
+            found = run.posted(client, team_id, review.channel_id, thread_ts)
+            if item.nudge.id in found:
+                item.thread = (review.channel_id, found[item.nudge.id])
+        for person in item.recipients:
+            try:
+                dm = run.dm(client, team_id, person)
+            except SlackApiError as err:
+                if _unreachable(err):
+                    continue
+                raise
+            found = run.posted(client, team_id, dm)
+            if item.nudge.id in found:
+                item.dms[person] = (dm, found[item.nudge.id])
+    except Exception as err:
+        item.failed(run, err, posting=False)
+        return
+    item.unsure = False
+
+
+def _dm_escalations(
+    run: _Sweep, client: WebClient, team_id: str, person: str, waiting: list[_Escalation]
+) -> None:
+    """One DM to `person` listing `waiting` (one per DIGEST_ACTIONS of them)."""
+    try:
+        dm = run.dm(client, team_id, person)
+    except Exception as err:
+        if _unreachable(err):
+            # With several workspaces, a lead of another one is not in this one.
+            log.info("escalation DM: %s cannot get a DM: %s", person, _describe(err))
+            return
+        for item in waiting:
+            item.failed(run, err, posting=False)
+        return
+    for start in range(0, len(waiting), DIGEST_ACTIONS):
+        chunk = waiting[start : start + DIGEST_ACTIONS]
+        if len(chunk) == 1:
+            [item] = chunk
+            _thread, (text, blocks) = escalation_messages(item.action, item.review, item.days_late)
+        else:
+            text, blocks = escalation_digest([(i.action, i.review, i.days_late) for i in chunk])
+        try:
+            posted = client.chat_postMessage(
+                channel=dm,
+                text=text,
+                blocks=blocks,
+                metadata=nudge_metadata(*(i.nudge.id for i in chunk)),
+            )
+        except Exception as err:
+            if _unreachable(err):
+                log.info("escalation DM: %s cannot get a DM: %s", person, _describe(err))
+                return
+            for item in chunk:
+                item.failed(run, err, posting=True)
+            continue
+        for item in chunk:
+            item.dms[person] = (posted["channel"], posted["ts"])
+            item.posted_now = True
+
+
+def _settle_escalation(run: _Sweep, item: _Escalation) -> None:
+    """Record the escalation: sent (its thread post, else its first DM, is the record), put
+    back for a retry, or failed."""
+    if item.held == "claim lost":
+        return
+    if item.held is not None:
+        _release(run, item.nudge, item.action, item.held)
+        return
+    if item.failure is not None:
+        error, retry_in, attempts, unsure = item.failure
+        _fail(run, item.nudge, item.action, error, retry_in, attempts, unsure)
+        return
+    first_dm = next(iter(item.dms.values()), None)
+    record = item.thread or first_dm
+    if record is None:
+        # Nobody could get a DM and there is no thread to post in.
+        _fail(run, item.nudge, item.action, "no one to escalate to", timedelta(0), 1, False)
+        return
+    _record(run, item.nudge, item.action, *record, not item.posted_now)
 
 
 def _unreachable(err: Exception) -> bool:

@@ -46,10 +46,12 @@ class NudgeStatus(StrEnum):
     """A planned DM's delivery state; the database, not the scheduler, is the truth."""
 
     PENDING = "pending"
-    CLAIMED = "claimed"
+    CLAIMED = "claimed"  # a sweeper has it, and has not posted it yet
+    SENDING = "sending"  # a sweeper is posting it (or died while posting: Slack may have it)
     SENT = "sent"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    SUPERSEDED = "superseded"  # a more relevant nudge of its action was due at the same time
 
 
 def _created() -> datetime:

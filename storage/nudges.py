@@ -30,8 +30,18 @@ def _due(now: datetime, lease_now: datetime):
         # a pending row may carry a "not before" from a failed attempt's backoff
         or_(col(Nudge.lease_expires_at).is_(None), col(Nudge.lease_expires_at) <= now),
     )
-    abandoned = and_(Nudge.status == NudgeStatus.CLAIMED, col(Nudge.lease_expires_at) <= lease_now)
+    abandoned = and_(col(Nudge.status).in_(HELD), col(Nudge.lease_expires_at) <= lease_now)
     return or_(waiting, abandoned)
+
+
+# A sweeper holds these with a lease; once it runs out, another sweeper takes the row.
+HELD = (NudgeStatus.CLAIMED, NudgeStatus.SENDING)
+# What a nudge of a later kind makes of an earlier one due at the same time: a sweep that
+# runs late finds an action's reminder, due and overdue nudges all due, and sends only the
+# most relevant. (Kinds: flows.nudges.NudgeKind; a kind not listed outranks nothing.)
+RANK = {"reminder": 0, "due": 1, "overdue": 2, "escalation": 3}
+# The nudges that stand for "the owner was told": sent, or on their way.
+LIVE = (NudgeStatus.PENDING, *HELD, NudgeStatus.SENT)
 
 
 def replace_plan(
@@ -46,6 +56,7 @@ def replace_plan(
             nudge.status = NudgeStatus.CANCELLED
         elif nudge.status == NudgeStatus.CANCELLED and key in wanted:
             nudge.status, nudge.attempts, nudge.lease_expires_at = NudgeStatus.PENDING, 0, None
+            nudge.channel_id = None
     for kind, due_at in wanted - have.keys():
         session.add(Nudge(action_id=action_id, kind=kind, due_at=due_at))
     session.flush()
@@ -59,7 +70,7 @@ def delivered_kinds(
     rows = session.exec(
         select(Nudge.kind, Nudge.due_at).where(
             Nudge.action_id == action_id,
-            col(Nudge.status).in_([NudgeStatus.SENT, NudgeStatus.CLAIMED]),
+            col(Nudge.status).in_([NudgeStatus.SENT, *HELD]),
         )
     ).all()
     return {kind for kind, due_at in rows if (kind, due_at) in keys}
@@ -71,7 +82,7 @@ def cancel_pending(*, session: Session, action_id: int) -> int:
         update(Nudge)
         .where(
             Nudge.action_id == action_id,
-            col(Nudge.status).in_([NudgeStatus.PENDING, NudgeStatus.CLAIMED]),
+            col(Nudge.status).in_([NudgeStatus.PENDING, *HELD]),
         )
         .values(status=NudgeStatus.CANCELLED, claimed_by=None)
     )
@@ -159,6 +170,60 @@ def mark_sent(
     )
 
 
+def outranked(*, session: Session, nudge: Nudge, now: datetime) -> bool:
+    """True when a more relevant nudge of the same action is due at `now` (or already sent).
+
+    Overdue beats due, due beats the reminder, the escalation beats them all: a sweep that
+    finds several of an action's nudges due sends only the latest kind.
+    """
+    rank = RANK.get(nudge.kind)
+    if rank is None:
+        return False
+    later = [kind for kind, r in RANK.items() if r > rank]
+    found = session.exec(
+        select(Nudge.id)
+        .where(
+            Nudge.action_id == nudge.action_id,
+            col(Nudge.kind).in_(later),
+            col(Nudge.due_at) <= now,
+            col(Nudge.status).in_(LIVE),
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def mark_superseded(*, session: Session, nudge_id: int, worker: str) -> bool:
+    """Give up a claimed nudge because a more relevant one of its action goes instead."""
+    return _finish(
+        session,
+        nudge_id,
+        worker,
+        status=NudgeStatus.SUPERSEDED,
+        lease_expires_at=None,
+        claimed_by=None,
+    )
+
+
+def mark_sending(
+    *, session: Session, nudge_id: int, worker: str, channel_id: str, lease_until: datetime
+) -> bool:
+    """Say, before posting, that this worker is posting the nudge to `channel_id`.
+
+    From now until it is marked sent, Slack may have the message: a sweeper that takes the
+    row after this lease (or after a failure that may have posted) looks in that channel for
+    it first (the post carries the nudge id in its metadata). False if the claim was lost.
+    """
+    return _finish(
+        session,
+        nudge_id,
+        worker,
+        status=NudgeStatus.SENDING,
+        channel_id=channel_id,
+        lease_expires_at=lease_until,
+    )
+
+
 def mark_cancelled(*, session: Session, nudge_id: int, worker: str) -> bool:
     """Drop a claimed nudge whose action is no longer open."""
     return _finish(
@@ -196,13 +261,20 @@ def mark_attempt_failed(
     now: datetime,
     retry_in: timedelta,
     max_attempts: int,
+    maybe_posted: bool = False,
 ) -> str:
-    """Put a failed nudge back for a later retry, or mark it failed after the last attempt."""
+    """Put a failed nudge back for a later retry, or mark it failed after the last attempt.
+
+    `maybe_posted`: the attempt failed without Slack's answer (a timeout, a dropped
+    connection), so the post may have landed; the channel it went to is kept, and the retry
+    looks there first. Otherwise the channel is forgotten: nothing was posted.
+    """
     nudge = session.get(Nudge, nudge_id)
     if nudge is None:
         return NudgeStatus.CANCELLED
     final = nudge.attempts >= max_attempts
     status = NudgeStatus.FAILED if final else NudgeStatus.PENDING
+    values: dict[str, object] = {} if maybe_posted else {"channel_id": None}
     _finish(
         session,
         nudge_id,
@@ -211,6 +283,7 @@ def mark_attempt_failed(
         claimed_by=None,
         last_error=error[:500],
         lease_expires_at=None if final else now + retry_in,
+        **values,
     )
     return status
 

@@ -17,14 +17,14 @@ def md(text: str) -> MarkdownTextObject:
     return MarkdownTextObject(text=text)
 
 
-def section(text: str) -> SectionBlock:
+def section(text: str, *, block_id: str | None = None) -> SectionBlock:
     """A mrkdwn section, clipped to Slack's limit."""
-    return SectionBlock(text=md(clip(text, SECTION_LIMIT)))
+    return SectionBlock(text=md(clip(text, SECTION_LIMIT)), block_id=block_id)
 
 
-def context(text: str) -> ContextBlock:
+def context(text: str, *, block_id: str | None = None) -> ContextBlock:
     """A context line of one mrkdwn element, clipped to Slack's limit."""
-    return ContextBlock(elements=[md(clip(text, SECTION_LIMIT))])
+    return ContextBlock(elements=[md(clip(text, SECTION_LIMIT))], block_id=block_id)
 
 
 def linked(text: str, url: str | None) -> str:

@@ -7,6 +7,7 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Self
 
@@ -58,6 +59,7 @@ class SlackStandIn:
         self.latency = 0.0
         self._host, self._port = host, port
         self.faults = Faults()
+        self._after_call: list[Callable[[Call], None]] = []
         self._server: StandInServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -218,6 +220,15 @@ class SlackStandIn:
         """Answer every call of `method` `seconds` late (None: at once)."""
         self.faults.delay(method, seconds)
 
+    def after_call(self, hook: Callable[[Call], None] | None) -> None:
+        """Call `hook(call)` once each Web API call is done, before its answer goes back
+        (None removes the hooks): a test can kill its caller after Slack has acted on a call
+        but before the caller hears of it."""
+        if hook is None:
+            self._after_call.clear()
+        else:
+            self._after_call.append(hook)
+
     def rate_limit(self, method: str, per_minute: int | None) -> None:
         """Limit `method` to `per_minute` calls in any 60 s window (None lifts the limit)."""
         self.faults.rate_limit(method, per_minute)
@@ -263,6 +274,8 @@ class SlackStandIn:
             method, copy.deepcopy(args), body["ok"], body.get("error"), status, token, team_id
         )
         self.state.record(call)
+        for hook in list(self._after_call):
+            hook(call)
         return status, body, headers
 
     def _missing_args(self, method: str, args: dict[str, Any]) -> dict[str, Any] | None:

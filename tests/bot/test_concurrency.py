@@ -161,12 +161,9 @@ class Person:
     def next(self, **fields: Any) -> None:
         before, shown = len(self._thread()), self._shown_value(Act.NEXT)
         self._click(Act.NEXT, **fields)
-        # Until the review message shows the question it moved to, its Next button still
-        # carries the one before, which a click would find stale (and be told so).
-        _wait(
-            "the next question",
-            lambda: len(self._thread()) > before and self._shown_value(Act.NEXT) != shown,
-        )
+        _wait("the next question", lambda: len(self._thread()) > before)
+        # ...and the review message showing it (its Next button carries the question).
+        _wait("the review message to move on", lambda: self._shown_value(Act.NEXT) != shown)
 
     def add_action(self) -> None:
         before = self._count(Action, Action.review_id == self.review_id)
@@ -240,7 +237,8 @@ def test_ten_concurrent_reviews_never_meet_an_error(
             together.wait(10)
             person.run_review()
         except BaseException as err:  # reported by the assertion below
-            failures.append(f"review {person.n}: {type(err).__name__}: {err}")
+            told = [e.get("text") for e in standin.ephemerals(person.user)]
+            failures.append(f"review {person.n}: {type(err).__name__}: {err}; told {told}")
 
     threads = [threading.Thread(target=run, args=(person,)) for person in people]
     for thread in threads:

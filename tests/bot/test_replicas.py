@@ -319,9 +319,12 @@ def test_two_replicas_migrate_once_and_never_do_anything_twice(
                 {"due": now + timedelta(seconds=2 * n - 1), "id": nudge.id},
             )
     swept = {r.name: r.sweeps() for r in replicas}
+    # A sweep that finds several of them due at once sends the most relevant and supersedes
+    # the others (bot/sweep.py): which ones depends on when the sweeps fall.
+    gone = col(Nudge.status).in_(["sent", "superseded"])
     _eventually(
-        lambda: _count(db, Nudge, Nudge.status == "sent") == len(planned),
-        "every nudge to be sent",
+        lambda: _count(db, Nudge, gone) == len(planned),
+        "every nudge to be sent (or superseded)",
         timeout=2 * len(planned) + 3 * SWEEP_SECONDS,
     )
     # Every replica swept while they were falling due, and once more after all were sent:
@@ -354,18 +357,21 @@ def test_two_replicas_migrate_once_and_never_do_anything_twice(
     assert len(stamps) == len(set(stamps)) == len(REPLIES) + 1
     assert message["ts"] in stamps
     assert len(retries) == 1
-    # Each nudge sent once: four rows sent, each with its own Slack message, and exactly as
-    # many DMs as nudges (the escalation DMs the facilitator and posts in the thread).
-    assert {n.status for n in nudges} == {"sent"}
-    assert len({(n.channel_id, n.slack_ts) for n in nudges}) == len(nudges)
+    # Each nudge sent at most once, each sent one with its own Slack message, and exactly as
+    # many DMs as nudges sent (the escalation DMs the facilitator and posts in the thread).
+    sent = [n for n in nudges if n.status == "sent"]
+    assert {n.status for n in nudges} <= {"sent", "superseded"}
+    assert len({(n.channel_id, n.slack_ts) for n in sent}) == len(sent)
     assert {n.kind for n in nudges} == {"reminder", "due", "overdue", "escalation"}
+    assert "escalation" in {n.kind for n in sent}
     posts = [c for c in standin.calls[calls_before:] if c.method == "chat.postMessage"]
     to_owner = [c for c in posts if c.args["channel"] == "D" + OWNER[1:]]
     to_facilitator = [c for c in posts if c.args["channel"] == "D" + FACILITATOR[1:]]
     in_thread = [c for c in posts if c.args.get("thread_ts") == review.thread_ts]
     seen = [(c.args["channel"], c.args.get("text")) for c in posts]
-    assert (len(to_owner), len(to_facilitator), len(in_thread)) == (3, 1, 1), seen
-    assert len(posts) == 5, seen
+    counts = (len(to_owner), len(to_facilitator), len(in_thread))
+    assert counts == (len(sent) - 1, 1, 1), seen
+    assert len(posts) == len(sent) + 1, seen
     # Both schedulers really ran; neither lost a claim nor logged an error.
     for replica in replicas:
         assert replica.sweeps() >= 2

@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from storage import reviews as store
-from storage.db import session_scope
+from storage.db import deferred, session_scope
 
 
 def _review(engine: Engine) -> int:
@@ -55,3 +55,28 @@ def test_a_second_writer_waits_for_the_first_and_builds_on_its_change(
     assert errors == []
     session.rollback()
     assert store.get_review(session=session, review_id=review_id).question_index == 2
+
+
+def test_every_transaction_takes_the_write_lock_but_a_deferred_reader_blocks_no_writer(
+    engine: Engine,
+) -> None:
+    review_id = _review(engine)
+    done = {}
+
+    def write(name: str) -> None:
+        with session_scope(engine) as mine:
+            store.get_review(session=mine, review_id=review_id).question_index += 1
+        done[name] = True
+
+    for reader, blocks in ((engine, True), (deferred(engine), False)):
+        with Session(reader) as reading:
+            assert store.get_review(session=reading, review_id=review_id) is not None
+            writer = threading.Thread(target=write, args=(str(blocks),))
+            writer.start()
+            writer.join(0.5)
+            # On SQLite a plain session holds the write lock from its first read (BEGIN
+            # IMMEDIATE); PostgreSQL's readers never block writers.
+            waits = blocks and engine.dialect.name == "sqlite"
+            assert writer.is_alive() is waits
+        writer.join(10)
+        assert done[str(blocks)]
