@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import Any
 
-from slack_bolt import App, BoltRequest, BoltResponse
-from slack_bolt.listener_matcher import ListenerMatcher
-from slack_bolt.listener_matcher.builtins import BuiltinListenerMatcher
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -22,10 +20,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.deps import Deps
 from bot.errors import handle_error
-from bot.handoff import REPLAY_KEY, Handoff, InThreads
+from bot.jobs.runner import DEPS_KEY, REQUEST_ID_KEY
 from bot.listeners import register_listeners
-from bot.listeners.session import DEPS_KEY, WORKERS_KEY
-from bot.logs import continue_request, new_request_id
+from bot.logs import current_request_id, new_request_id
 from bot.settings import Settings
 
 # What Bolt's App and OAuthSettings read from the environment for themselves when not given
@@ -76,31 +73,20 @@ def build_client(settings: Settings, *, token: str | None = None) -> WebClient:
     )
 
 
-class AarbotApp(App):
-    """Bolt's App, handling each request in a context of its own under a fresh request id.
+def request_context(deps: Deps) -> Callable[..., Any]:
+    """Bolt middleware: `deps` and the request's id on its context (a fresh id if the HTTP
+    front door gave it none, as in Socket Mode).
 
-    The id is on every log line of the request from here on, Bolt's own checks included, and
-    its job (the work after the ack, bot/handoff.py) carries it on; it is gone once the
-    request is answered. `handoff` takes those jobs.
+    Bolt gives what is on the context to any listener that asks for it by name, and copies
+    it for the lazy listeners, which carry the request id on from there.
     """
 
-    deps: Deps
-    handoff: Handoff
+    def middleware(context: BoltContext, next: Callable[[], None]) -> None:
+        context[DEPS_KEY] = deps
+        context[REQUEST_ID_KEY] = current_request_id() or new_request_id()
+        next()
 
-    def dispatch(self, req: BoltRequest) -> BoltResponse:
-        """Handle one request from Slack."""
-        return contextvars.copy_context().run(self._dispatch_as_new_request, req)
-
-    def _dispatch_as_new_request(self, req: BoltRequest) -> BoltResponse:
-        # What a middleware would add, without Bolt building a middleware's arguments.
-        req.context[DEPS_KEY] = self.deps
-        req.context[WORKERS_KEY] = self.handoff
-        replaying = req.context.get(REPLAY_KEY)
-        if replaying is None:
-            new_request_id()
-        else:
-            continue_request(replaying.get("request_id"))
-        return super().dispatch(req)
+    return middleware
 
 
 def build_app(
@@ -108,23 +94,17 @@ def build_app(
     *,
     client: WebClient | None = None,
     listener_executor: Executor | None = None,
-    handoff: Handoff | None = None,
 ) -> App:
-    """The Bolt app with our listeners and error handler.
+    """The Bolt app with our middleware, listeners and error handler.
 
-    The work after each ack goes to `handoff`; by default, to a pool of AARBOT_WORKERS threads
-    in this process (`listener_executor`, if given). The HTTP server has its own threads for
-    the acks.
+    Listeners run in the HTTP thread and answer Slack when they return; what they leave for
+    after the ack is in the outbox (bot/jobs/), and modals open in `listener_executor`'s
+    threads straight after the ack (Bolt's lazy listeners).
     """
     settings = deps.settings
-    if handoff is None:
-        listener_executor = listener_executor or ThreadPoolExecutor(
-            max_workers=settings.workers, thread_name_prefix="aarbot-worker"
-        )
-        handoff = InThreads(listener_executor)
-    elif listener_executor is None:
-        # Bolt wants a pool for lazy listeners, which aarbot has none of.
-        listener_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aarbot-bolt")
+    listener_executor = listener_executor or ThreadPoolExecutor(
+        max_workers=settings.workers, thread_name_prefix="aarbot-lazy"
+    )
     client = client or build_client(settings)
     # Settings are the only source: OAuth is on when they say so, whatever the environment.
     with _settings_only():
@@ -140,7 +120,7 @@ def build_app(
                 "authorize": authorize(flow, client),
                 "user_facing_authorize_error_message": NOT_INSTALLED,
             }
-        app = AarbotApp(
+        app = App(
             signing_secret=settings.slack_signing_secret,
             client=client,
             logger=logging.getLogger("aarbot.bolt"),
@@ -153,40 +133,12 @@ def build_app(
             request_verification_enabled=False,
             # A request we missed is retried by Slack; dedup by event id keeps that safe.
             raise_error_for_unhandled_request=False,
-            # Listeners run in the HTTP thread and their ack is answered when they return; they
-            # hand slow work on as jobs themselves, so no ack ever waits behind it.
+            # Listeners run in the HTTP thread and their ack is answered when they return, so
+            # what they store (and the jobs they leave) is committed before Slack has its ack.
             process_before_response=True,
             **oauth,
         )
-
-    app.deps, app.handoff = deps, handoff
+    app.use(request_context(deps))
     app.error(handle_error)
     register_listeners(app)
-    _match_on_the_body(app)
-    handoff.bind(app)
     return app
-
-
-class _BodyMatcher(ListenerMatcher):
-    """One of Bolt's own matchers (`func(body) -> bool`), handed the body directly.
-
-    Bolt's `BuiltinListenerMatcher` builds every argument a listener could ask for (about 30)
-    to pass its function the one it takes, for each listener tried until one matches: most of
-    a click's ack, with aarbot's dozens of listeners.
-    """
-
-    def __init__(self, func: Callable[..., bool]) -> None:
-        self.func = func
-
-    def matches(self, req: BoltRequest, resp: BoltResponse) -> bool:
-        return bool(self.func(body=req.body))
-
-
-def _match_on_the_body(app: App) -> None:
-    for listener in app._listeners:  # Bolt keeps them there, matchers and all
-        listener.matchers = [
-            _BodyMatcher(m.func)
-            if type(m) is BuiltinListenerMatcher and m.arg_names == ["body"]
-            else m
-            for m in listener.matchers
-        ]

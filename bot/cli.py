@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from bot import cli_nudges
+from bot import cli_jobs, cli_nudges
 from bot.cli_support import EXIT_FAILURE, EXIT_USAGE, engine_for, fail, ready_engine
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -46,7 +46,18 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="127.0.0.1", help="HTTP address (default 127.0.0.1)")
     run.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
     run.add_argument("--no-scheduler", action="store_true", help="do not run scheduled jobs")
+    run.add_argument(
+        "--no-workers",
+        action="store_true",
+        help="do not run outbox workers here (run `aarbot worker` beside it instead)",
+    )
     run.set_defaults(func=_run)
+
+    worker = sub.add_parser("worker", help="run only the outbox workers (the work after acks)")
+    worker.add_argument(
+        "--scheduler", action="store_true", help="also run the scheduled jobs (nudges, digest)"
+    )
+    worker.set_defaults(func=_worker)
 
     demo = sub.add_parser(
         "demo", help="run one review end to end against a local stand-in for Slack"
@@ -87,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     load.set_defaults(func=_import)
 
     cli_nudges.add_parser(sub, instant=_instant)
+    cli_jobs.add_parser(sub)
     return parser
 
 
@@ -114,7 +126,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot import logs
     from bot.app import build_app
     from bot.deps import Deps
-    from bot.server import serve, worker_process
+    from bot.server import serve_http, serve_socket_mode
+    from bot.web import make_wsgi_app
     from storage.db import upgrade
 
     http = args.http or not settings.socket_mode
@@ -122,15 +135,48 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     settings.require_slack(socket_mode=not http)
     engine = engine_for(settings)
     upgrade(engine)
-    deps = Deps.from_settings(settings, engine)
-    serve(
-        deps=deps,
-        app=build_app(deps, handoff=worker_process(settings)),
-        http=http,
+    workers, scheduler = not args.no_workers, not args.no_scheduler
+    if not http:
+        deps = Deps.from_settings(settings, engine)
+        serve_socket_mode(deps=deps, app=build_app(deps), workers=workers, scheduler=scheduler)
+        return 0
+    engine.dispose()  # each server process opens its own connections
+
+    def build():  # in each server process
+        own = engine_for(settings)
+        if ":memory:" in settings.database_url or settings.database_url.rstrip("/") == "sqlite:":
+            upgrade(own)  # a database in memory is this process's alone
+        deps = Deps.from_settings(settings, own)
+        wsgi = make_wsgi_app(
+            bolt_app=build_app(deps),
+            engine=deps.engine,
+            signing_secret=settings.slack_signing_secret,
+            max_job_age=settings.ready_max_job_age,
+        )
+        return wsgi, deps
+
+    serve_http(
+        settings=settings,
+        build=build,
         host=args.host,
         port=args.port,
-        scheduler=not args.no_scheduler,
+        workers=workers,
+        scheduler=scheduler,
     )
+    return 0
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import logs
+    from bot.deps import Deps
+    from bot.listeners import register_listeners  # noqa: F401 - registers the after-ack listeners
+    from bot.server import serve_workers
+    from storage.db import upgrade
+
+    logs.configure(level=settings.log_level, fmt=settings.log_format)
+    engine = engine_for(settings)
+    upgrade(engine)
+    serve_workers(deps=Deps.from_settings(settings, engine), scheduler=args.scheduler)
     return 0
 
 

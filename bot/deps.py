@@ -32,6 +32,11 @@ class Deps:
     clock: Callable[[], datetime] = field(default=utcnow)
     channels: ChannelCache = field(default_factory=ChannelCache, compare=False)
 
+    def __deepcopy__(self, _memo: dict) -> Deps:
+        # Bolt deep-copies a request's context for its lazy listeners; the process's shared
+        # engine, caches and settings stay the same objects.
+        return self
+
     @classmethod
     def from_settings(cls, settings: Settings, engine: Engine) -> Deps:
         """Deps for a running process; a broken team template is logged, never fatal."""

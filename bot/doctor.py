@@ -143,9 +143,26 @@ def _database(context: _Context) -> list[Finding]:
             found.append(Finding("migrations", f"at {current}, not {head}; run aarbot db upgrade"))
         else:
             found.append(Finding(f"migrations current ({current})"))
+            found.append(_outbox(engine))
         return found
     finally:
         engine.dispose()
+
+
+def _outbox(engine: Any) -> Finding:
+    from sqlmodel import Session
+
+    from storage import outbox
+
+    with Session(engine) as session:
+        report = outbox.report(session)
+    waiting = report.pending + report.running
+    if report.failed:
+        return Finding(
+            "outbox",
+            f"{report.failed} failed job(s); see aarbot jobs status, then aarbot jobs retry-failed",
+        )
+    return Finding(f"outbox: {waiting} job(s) waiting, none failed")
 
 
 def _token(context: _Context) -> list[Finding]:

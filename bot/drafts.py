@@ -22,7 +22,7 @@ from bot import posting
 from bot.blocks.text import escape
 from bot.deps import Deps
 from storage import reviews as store
-from storage.db import session_scope
+from storage.db import holding, session_scope
 
 log = logging.getLogger("aarbot.drafts")
 
@@ -42,14 +42,15 @@ def post_draft(client: WebClient, session: Session, deps: Deps, review_id: int) 
     If Slack fails before the review message is in the channel, it stays a draft.
     """
     session.commit()  # the draft is kept whatever happens to the post below
-    review = store.claim_draft(session=session, review_id=review_id)
-    if review is None:
-        return False
-    try:
-        posting.post_review(client, session, deps, review)
-    except BaseException:
-        session.rollback()  # a failed post leaves the draft exactly as it was
-        raise
+    with holding(session):  # the claim holds until the review message is posted
+        review = store.claim_draft(session=session, review_id=review_id)
+        if review is None:
+            return False
+        try:
+            posting.post_review(client, session, deps, review)
+        except BaseException:
+            session.rollback()  # a failed post leaves the draft exactly as it was
+            raise
     return True
 
 

@@ -82,4 +82,4 @@ def configure(*, level: str, fmt: str, stream: TextIO | None = None) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Waitress logs every queue depth warning at WARNING; keep it, but not the chatty INFO.
-    logging.getLogger("waitress").setLevel(max(logging.WARNING, root.level))
+    logging.getLogger("gunicorn.error").setLevel(max(logging.WARNING, root.level))

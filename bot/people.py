@@ -17,6 +17,8 @@ from storage.people import cached_user, remember_user
 log = logging.getLogger("aarbot.people")
 
 FRESH_FOR = timedelta(days=1)
+# How long a modal's owner check waits for users.info; Slack's own ack deadline is 3 s.
+LOOKUP_TIMEOUT = 1.5
 _EVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -70,6 +72,43 @@ def unknown_to_slack(
         log.warning("could not look up %s: %s", user_id, err.response.get("error"))
         return False
     return found is None
+
+
+def look_up_now(*, client: WebClient, deps: Deps, team_id: str, user_id: str) -> str | None:
+    """Make sure the database knows what Slack says of the person, asking Slack now if it
+    does not (for a modal's check, before its ack: a short timeout, no retries).
+
+    Returns None when the person is known now; else why not: "unknown" when Slack has no such
+    person, "unanswered" when Slack did not answer in time. Each step is a transaction of its
+    own, so no lock is held while Slack answers.
+    """
+    from storage.db import session_scope
+
+    with session_scope(deps.engine) as session:
+        if known(session=session, deps=deps, team_id=team_id, user_id=user_id) is not None:
+            return None
+    quick = WebClient(token=client.token, base_url=client.base_url, timeout=LOOKUP_TIMEOUT)
+    try:
+        user = quick.users_info(user=user_id)["user"]
+    except SlackApiError as err:
+        if err.response.get("error") == "user_not_found":
+            return "unknown"
+        log.warning("could not look up %s: %s", user_id, err.response.get("error"))
+        return "unanswered"
+    except OSError as err:
+        log.warning("could not look up %s in time: %s", user_id, err)
+        return "unanswered"
+    with session_scope(deps.engine) as session:
+        remember_user(
+            session=session,
+            team_id=team_id,
+            user_id=user_id,
+            tz=user.get("tz"),
+            is_bot=bool(user.get("is_bot")) or user_id == "USLACKBOT",
+            deleted=bool(user.get("deleted")),
+            fetched_at=deps.clock(),
+        )
+    return None
 
 
 def _owner(row: SlackUser, deps: Deps) -> Owner:

@@ -1,4 +1,14 @@
-"""`aarbot run`: HTTP mode on waitress (a production WSGI server) or Socket Mode."""
+"""`aarbot run`: HTTP on gunicorn (gthread workers), or Socket Mode; `aarbot worker`.
+
+HTTP: gunicorn's master starts AARBOT_WEB_PROCESSES worker processes, each with AARBOT_WORKERS
+HTTP threads for the acks, the app built in that process, AARBOT_JOB_THREADS outbox worker
+threads (unless `--no-workers`) and the scheduler (unless `--no-scheduler`). On SIGTERM or
+SIGINT gunicorn stops taking connections and answers the requests in flight (its graceful
+timeout), then each process lets its running jobs finish and leaves the others in the outbox.
+
+Everything here uses gunicorn's public application API (BaseApplication, its settings and
+server hooks), nothing of its internals.
+"""
 
 from __future__ import annotations
 
@@ -8,155 +18,160 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import Any
 
-from slack_bolt import App
+from gunicorn.app.base import BaseApplication
 
 from bot.deps import Deps
-from bot.handoff import Handoff
+from bot.jobs.workers import OutboxWorkers
 from bot.scheduler import build_scheduler
 from bot.settings import Settings
-from bot.web import make_wsgi_app
-
-if TYPE_CHECKING:
-    from apscheduler.schedulers.base import BaseScheduler
-
-    from bot.graceful import Drain
 
 ACK_SWITCH_INTERVAL = 0.001  # seconds
+# Within Kubernetes' default 30 s grace period, leaving time for the running jobs.
+GRACEFUL_SECONDS = 20
 
 log = logging.getLogger("aarbot.server")
 
 
-def worker_process(settings: Settings) -> Handoff | None:
-    """The worker process for the work after each ack (bot/worker.py), or None to keep it in
-    this process: a database in this process's memory cannot be shared."""
-    url = settings.database_url
-    if url.startswith("sqlite") and (":memory:" in url or url.rstrip("/") == "sqlite:"):
-        log.warning("the database is in memory, so the work after each ack stays in-process")
-        return None
-    from bot.handoff import InWorkerProcess
+@dataclass
+class _Running:
+    """What one server process runs beside its HTTP threads, stopped in that order."""
 
-    return InWorkerProcess()
+    workers: OutboxWorkers | None = None
+    scheduler: Any = None
+    stopped: bool = field(default=False)
+
+    def stop(self) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
+        if self.workers is not None:
+            self.workers.stop()
+
+
+def start_background(deps: Deps, *, workers: bool, scheduler: bool) -> _Running:
+    """Start the outbox workers and the scheduler of this process."""
+    running = _Running()
+    if workers:
+        running.workers = OutboxWorkers(deps, max(1, deps.settings.job_threads)).start()
+    if scheduler:
+        running.scheduler = build_scheduler(deps)
+        running.scheduler.start()
+        names = ", ".join(j.id for j in running.scheduler.get_jobs())
+        log.info("scheduler started with jobs: %s", names)
+    return running
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, build: Callable[[], Any], options: dict[str, Any]) -> None:
+        self._build, self._options = build, options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return self._build()
+
+
+def serve_http(
+    *,
+    settings: Settings,
+    build: Callable[[], tuple[Any, Deps]],
+    host: str,
+    port: int,
+    workers: bool,
+    scheduler: bool,
+) -> None:
+    """Serve Slack's requests with gunicorn until SIGTERM or SIGINT."""
+    running: dict[str, _Running] = {}
+    built: dict[str, Deps] = {}
+
+    def load() -> Any:
+        wsgi, deps = build()
+        built["deps"] = deps
+        return wsgi
+
+    def post_worker_init(_worker: Any) -> None:
+        # Acks share the interpreter with the jobs: a shorter switch interval than CPython's
+        # 5 ms hands the GIL to a waiting ack sooner (bench/ack.py).
+        sys.setswitchinterval(ACK_SWITCH_INTERVAL)
+        deps = built["deps"]
+        running["now"] = start_background(deps, workers=workers, scheduler=scheduler)
+        # What is built by now lives as long as the process: out of the collector's passes.
+        gc.freeze()
+
+    def worker_exit(_server: Any, _worker: Any) -> None:
+        if "now" in running:
+            running["now"].stop()
+        if "deps" in built:
+            built["deps"].engine.dispose()
+        log.info("stopped")
+
+    def when_ready(_server: Any) -> None:
+        print(f"aarbot listening on http://{host}:{port}", flush=True)  # noqa: T201
+
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": settings.web_processes,
+        "worker_class": "gthread",
+        "threads": settings.workers,
+        # Slack waits 3 s for an ack; requests beyond the backlog should fail fast, not queue.
+        "backlog": 256,
+        "timeout": 60,
+        "graceful_timeout": GRACEFUL_SECONDS,
+        "keepalive": 30,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "warning",
+        "proc_name": "aarbot",
+        "post_worker_init": post_worker_init,
+        "worker_exit": worker_exit,
+        "when_ready": when_ready,
+    }
+    log.info("listening on http://%s:%s (POST /slack/events, /healthz, /readyz)", host, port)
+    _Gunicorn(load, options).run()
 
 
 def _raise_exit(signum: int, _frame: FrameType | None) -> None:
-    # Waitress and the Socket Mode loop both treat SystemExit as "shut down cleanly".
     raise SystemExit(128 + signum)
 
 
-def serve(
-    *,
-    deps: Deps,
-    app: App,
-    http: bool,
-    host: str,
-    port: int,
-    scheduler: bool,
-    ready: threading.Event | None = None,
-) -> None:
-    """Serve until SIGTERM or SIGINT, then finish in-flight work and stop the scheduler.
-
-    In-flight requests are answered first (HTTP mode: see bot/graceful.py; no scheduled job
-    starts meanwhile), then the worker pool finishes the work they handed it, and the scheduler
-    its running job. A second signal once the server has stopped ends the process at once.
-    """
-    jobs = build_scheduler(deps) if scheduler else None
-    signal.signal(signal.SIGTERM, _raise_exit)
-    signal.signal(signal.SIGINT, _raise_exit)
-    if jobs:
-        jobs.start()
-        log.info("scheduler started with jobs: %s", ", ".join(j.id for j in jobs.get_jobs()))
-    try:
-        if http:
-            _serve_http(deps=deps, app=app, host=host, port=port, ready=ready, jobs=jobs)
-        else:
-            _serve_socket_mode(deps=deps, app=app, ready=ready)
-    finally:
-        if jobs:
-            jobs.shutdown(wait=True)
-        app.handoff.close()  # type: ignore[attr-defined]
-        deps.engine.dispose()
-        log.info("stopped")
-
-
-def _serve_http(
-    *,
-    deps: Deps,
-    app: App,
-    host: str,
-    port: int,
-    ready: threading.Event | None,
-    jobs: BaseScheduler | None = None,
-) -> None:
-    from waitress import create_server
-
-    from bot.graceful import Drain
-
-    # Acks share the interpreter with the work that follows earlier acks: a shorter switch
-    # interval than CPython's 5 ms hands the GIL to a waiting ack sooner (bench/ack.py).
-    sys.setswitchinterval(ACK_SWITCH_INTERVAL)
-    # Everything built so far (the app, its listeners, the imported libraries) lives as long as
-    # the process: keep it out of the garbage collector's full passes, which pause every ack.
-    gc.freeze()
-    connections: dict[int, object] = {}
-    server = create_server(
-        make_wsgi_app(
-            bolt_app=app, engine=deps.engine, signing_secret=deps.settings.slack_signing_secret
-        ),
-        map=connections,
-        host=host,
-        port=port,
-        threads=deps.settings.workers,
-        ident="aarbot",
-        # Slack waits 3 s for an ack; requests beyond the backlog should fail fast, not queue.
-        backlog=256,
-        channel_timeout=30,
-    )
-    routes = "POST /slack/events, /healthz, /readyz"
-    if app.oauth_flow is not None:
-        routes += f", {app.oauth_flow.install_path}, {app.oauth_flow.redirect_uri_path}"
-    log.info("listening on http://%s:%s (%s)", host, port, routes)
-    print(f"aarbot listening on http://{host}:{server.effective_port}", flush=True)  # noqa: T201
-    # SIGTERM or SIGINT: stop taking connections, answer the requests in flight, then return.
-    drain = Drain(connections)
-    stop = _draining(drain, jobs)
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    if ready is not None:
-        ready.set()
-    try:
-        server.run()
-    finally:
-        # Nothing is left to drain: a second signal now stops the process, not the drain.
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        drain.close()
-        server.task_dispatcher.shutdown(cancel_pending=False, timeout=10)
-
-
-def _draining(drain: Drain, jobs: BaseScheduler | None) -> Callable[..., None]:
-    """The SIGTERM/SIGINT handler while serving HTTP: no new scheduled jobs, then drain."""
-
-    def begin(*signal_args: object) -> None:
-        if jobs is not None and jobs.running:
-            jobs.pause()  # a job already running finishes; shutdown waits for it
-        drain.begin(*signal_args)
-
-    return begin
-
-
-def _serve_socket_mode(*, deps: Deps, app: App, ready: threading.Event | None) -> None:
+def serve_socket_mode(*, deps: Deps, app: Any, workers: bool, scheduler: bool) -> None:
+    """Socket Mode: the same app and outbox workers, over Slack's WebSocket."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    signal.signal(signal.SIGTERM, _raise_exit)
+    signal.signal(signal.SIGINT, _raise_exit)
+    running = start_background(deps, workers=workers, scheduler=scheduler)
     handler = SocketModeHandler(app, deps.settings.slack_app_token)
     print("aarbot connected to Slack over Socket Mode", flush=True)  # noqa: T201
-    if ready is not None:
-        ready.set()
     try:
         handler.start()
     except SystemExit:
         log.info("shutting down Socket Mode")
     finally:
         handler.close()
+        running.stop()
+        deps.engine.dispose()
+
+
+def serve_workers(*, deps: Deps, scheduler: bool, ready: threading.Event | None = None) -> None:
+    """`aarbot worker`: only the outbox workers (and the scheduler, if asked), until a signal."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    running = start_background(deps, workers=True, scheduler=scheduler)
+    print(f"aarbot worker running {running.workers.count} job threads", flush=True)  # type: ignore[union-attr]  # noqa: T201
+    if ready is not None:
+        ready.set()
+    stop.wait()
+    running.stop()
+    deps.engine.dispose()
+    log.info("worker stopped")

@@ -63,6 +63,12 @@ class Settings:
     digest_day: str = "mon"
     digest_hour: int = 9
     workers: int = 8
+    web_processes: int = 1
+    job_threads: int = 4
+    job_lease_seconds: int = 60
+    job_max_attempts: int = 6
+    outbox_poll_ms: int = 200
+    ready_max_job_age: int = 30
     log_level: str = "INFO"
     log_format: str = "text"
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -217,6 +223,12 @@ def _parse(env: Mapping[str, str]) -> Settings:
         digest_day=digest_day,
         digest_hour=_int(env, "AARBOT_DIGEST_HOUR", 9, 0, 23),
         workers=_int(env, "AARBOT_WORKERS", 8, 1, 256),
+        web_processes=_int(env, "AARBOT_WEB_PROCESSES", 1, 1, 64),
+        job_threads=_int(env, "AARBOT_JOB_THREADS", 4, 0, 64),
+        job_lease_seconds=_int(env, "AARBOT_JOB_LEASE_SECONDS", 60, 5, 3600),
+        job_max_attempts=_int(env, "AARBOT_JOB_MAX_ATTEMPTS", 6, 1, 100),
+        outbox_poll_ms=_int(env, "AARBOT_OUTBOX_POLL_MS", 200, 10, 60000),
+        ready_max_job_age=_int(env, "AARBOT_READY_MAX_JOB_AGE", 30, 1, 86400),
         log_level=_log_level(text("AARBOT_LOG_LEVEL", "INFO")),
         log_format=log_format,
         extra={k: v for k, v in env.items() if k.startswith("AARBOT_TEST_")},

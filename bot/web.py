@@ -13,6 +13,7 @@ redirect back after an install (GET /slack/oauth_redirect), both handled by Bolt
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import re
@@ -25,7 +26,11 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
+from sqlmodel import Session
 
+from bot.jobs.workers import IN_FLIGHT
+from bot.logs import new_request_id
+from storage import outbox
 from storage.db import current_revision, head_revision, ping
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -38,8 +43,14 @@ _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 log = logging.getLogger("aarbot.web")
 
 
-def make_wsgi_app(*, bolt_app: App, engine: Engine, signing_secret: str) -> WsgiApp:
-    """Route Slack's POSTs (and the install routes) to Bolt; answer /healthz and /readyz."""
+def make_wsgi_app(
+    *, bolt_app: App, engine: Engine, signing_secret: str, max_job_age: float | None = None
+) -> WsgiApp:
+    """Route Slack's POSTs (and the install routes) to Bolt; answer /healthz and /readyz.
+
+    /readyz says 503 while the oldest job waiting in the outbox is older than `max_job_age`
+    seconds (AARBOT_READY_MAX_JOB_AGE), so a load balancer can send traffic elsewhere.
+    """
     slack = SlackRequestHandler(bolt_app, path=EVENTS_PATH)
     verifier = SignatureVerifier(signing_secret)
     flow = bolt_app.oauth_flow
@@ -63,7 +74,7 @@ def make_wsgi_app(*, bolt_app: App, engine: Engine, signing_secret: str) -> Wsgi
                 database["error"] = problem
             return _json(start_response, 200, {"status": "ok", "database": database})
         if path == "/readyz":
-            body = readiness(engine)
+            body = readiness(engine, max_job_age=max_job_age)
             return _json(start_response, 200 if body["status"] == "ok" else 503, body)
         return _json(start_response, 404, {"error": "not found"})
 
@@ -90,7 +101,14 @@ def _events(
         # Signed by Slack, yet not a body Slack sends: nobody can be told, so only log it.
         log.warning("refused a signed request whose body is malformed: %s", type(error).__name__)
         return _json(start_response, 400, {"error": "malformed body"})
-    return _send(start_response, bolt_app.dispatch(request))
+    # Each request in a context of its own, under a fresh id on every log line from here on.
+    return _send(start_response, contextvars.copy_context().run(_dispatch, bolt_app, request))
+
+
+def _dispatch(bolt_app: App, request: BoltRequest) -> BoltResponse:
+    new_request_id()
+    with IN_FLIGHT:  # the outbox workers of this process let it go first
+        return bolt_app.dispatch(request)
 
 
 def _headers(environ: dict[str, Any]) -> dict[str, str]:
@@ -150,8 +168,9 @@ def _reason(status: int) -> str:
         return "Unknown"
 
 
-def readiness(engine: Engine) -> dict[str, Any]:
-    """Whether this process should get traffic: the database answers and is fully migrated."""
+def readiness(engine: Engine, *, max_job_age: float | None = None) -> dict[str, Any]:
+    """Whether this process should get traffic: the database answers and is fully migrated,
+    and (given `max_job_age`) the outbox is not behind by more than that many seconds."""
     database: dict[str, Any] = {"ok": True, "backend": engine.dialect.name}
     problem = ping(engine)
     if problem is not None:
@@ -163,8 +182,15 @@ def readiness(engine: Engine) -> dict[str, Any]:
         database.update(ok=False, error=f"{type(exc).__name__}: {exc}".splitlines()[0])
         return {"status": "unavailable", "database": database}
     migrations = {"ok": current == _head(), "current": current, "head": _head()}
-    status = "ok" if migrations["ok"] else "unavailable"
-    return {"status": status, "database": database, "migrations": migrations}
+    answer: dict[str, Any] = {"database": database, "migrations": migrations}
+    ok = migrations["ok"]
+    if ok and max_job_age is not None:
+        with Session(engine) as session:
+            age = outbox.oldest_waiting_age(session)
+        behind = age is not None and age > max_job_age
+        answer["outbox"] = {"ok": not behind, "oldest_waiting_seconds": age}
+        ok = not behind
+    return {"status": "ok" if ok else "unavailable", **answer}
 
 
 @cache

@@ -266,6 +266,15 @@ def move(
     return Moved(closed=closed, closed_answers=closed_answers, current=current)
 
 
+def moved_to(*, session: Session, review: Review, template: Template, step: int) -> Moved:
+    """What `move` returned, for a move already made (a retry that must show it)."""
+    current = current_question(review, template)
+    index = min(max(review.question_index - step, 0), len(template.questions) - 1)
+    closed = template.questions[index]
+    closed_answers = store.answers(session=session, review_id=review.id, question_key=closed.key)
+    return Moved(closed=closed, closed_answers=closed_answers, current=current)
+
+
 def _stage_for(question: Question) -> Stage:
     return Stage.ACTIONS if question.kind == QuestionKind.ACTIONS else Stage.DISCUSSION
 

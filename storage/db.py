@@ -90,6 +90,28 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+_HOLD = "aarbot_hold"
+
+
+def end_before_call(session: Session) -> None:
+    """End the session's transaction (commit it) before a Web API call, so no lock is held
+    while Slack answers; inside `holding`, keep it open instead."""
+    if session.info.get(_HOLD) or not session.in_transaction():
+        return
+    session.commit()
+
+
+@contextmanager
+def holding(session: Session) -> Iterator[Session]:
+    """Keep the transaction open across the Web API calls in this block, so a failed call
+    still rolls back what it wrote (a draft's claim and post, which must happen once)."""
+    session.info[_HOLD] = True
+    try:
+        yield session
+    finally:
+        session.info.pop(_HOLD, None)
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits when the block ends and rolls back if it raises."""

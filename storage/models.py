@@ -193,6 +193,46 @@ class Nudge(SQLModel, table=True):
     created_at: datetime = Field(default_factory=_created, sa_column=_ts_column())
 
 
+class JobStatus(StrEnum):
+    """Where a unit of work after an ack is: waiting, being run under a lease, or given up."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    FAILED = "failed"
+
+
+class Job(SQLModel, table=True):
+    """The outbox: one unit of work after an ack, written in the transaction it follows.
+
+    A done job is deleted; what it did lives in the other tables. `lane` orders the jobs of one
+    thread or conversation: a job waits while an older one of its lane is not finished.
+    `posts` holds the messages it already posted (JSON), so a retry does not post them again.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_ready", "status", "run_after"),
+        Index("ix_jobs_lane", "lane", "id"),
+        # Never reuse a done job's id: a retry finds its posts by the id in their metadata.
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    team_id: str = Field(default="", max_length=32)
+    lane: str | None = Field(default=None, max_length=80)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    posts: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    request_id: str | None = Field(default=None, max_length=40)
+    status: str = Field(default=JobStatus.PENDING, max_length=10)
+    attempts: int = Field(default=0)
+    run_after: datetime = Field(default_factory=_created, sa_column=_ts_column())
+    lease_expires_at: datetime | None = Field(default=None, sa_column=_ts_column(nullable=True))
+    claimed_by: str | None = Field(default=None, max_length=64)
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=_created, sa_column=_ts_column())
+
+
 class Lesson(SQLModel, table=True):
     """A "What we learned" card posted to a channel."""
 

@@ -174,7 +174,9 @@ def outranked(*, session: Session, nudge: Nudge, now: datetime) -> bool:
     """True when a more relevant nudge of the same action is due at `now` (or already sent).
 
     Overdue beats due, due beats the reminder, the escalation beats them all: a sweep that
-    finds several of an action's nudges due sends only the latest kind.
+    finds several of an action's nudges due sends only the latest kind. Only a nudge planned
+    for the same moment or later counts: after a reschedule, the old plan's sent nudges do
+    not silence the new plan's reminder.
     """
     rank = RANK.get(nudge.kind)
     if rank is None:
@@ -186,6 +188,7 @@ def outranked(*, session: Session, nudge: Nudge, now: datetime) -> bool:
             Nudge.action_id == nudge.action_id,
             col(Nudge.kind).in_(later),
             col(Nudge.due_at) <= now,
+            col(Nudge.due_at) >= nudge.due_at,
             col(Nudge.status).in_(LIVE),
         )
         .limit(1)

@@ -1,63 +1,54 @@
-"""Gives a listener a database session, and runs the slow part of a request after the ack.
+"""How a listener gets a database session, and how its work after the ack is kept.
 
-The app runs listeners with Bolt's `process_before_response`: a listener runs in the HTTP
-thread and its ack goes back to Slack when it returns. So a listener does only what must come
-first there (read the payload, check it against the database, store what the user typed), and
-everything slow (Web API calls, rendering that needs the database, repeat search) runs
-afterwards as a job (bot/handoff.py): in a worker process under `aarbot run`, else in this
-process's worker pool, whose size is AARBOT_WORKERS. Either way no ack waits behind it. A job
-replays the request through the app to the same listener, which then does its second half:
+The app's middleware (bot/app.py) puts `deps` on every request's context, where Bolt gives it
+to any listener that asks for `deps`. Listeners then come in three shapes:
 
-- `@after_ack`: the listener acks at once and runs entirely as the job (buttons, shortcuts,
-  events).
-- `@with_session` with a `later` parameter: the listener checks and stores before its ack
-  (a modal that may answer `response_action: errors`), then names its Slack calls with
-  `later(function, **arguments)`: a module-level function and JSON arguments, because the job
-  may cross to another process. Each runs in its own session once the listener's transaction
-  has committed, so it sees what was stored, and what the user typed is kept even if it fails.
-  The function takes its arguments, and any of `session`, `client`, `deps`, `respond`,
-  `context` and `body`, by those names.
+- `@with_session`: runs before the ack, in a transaction that commits when it returns, which
+  is before Bolt sends the ack (the app runs with `process_before_response`). A modal that may
+  answer `response_action: errors` is one. What it names with `later(function, **arguments)`
+  is written to the outbox (storage/outbox.py) in that same transaction: a module-level
+  function and JSON arguments, run by a worker once committed.
+- `@after_ack`: acks at once, and runs entirely as a job: the request's own body is written to
+  the outbox before the ack, and a worker runs the listener with it. A click that moves a
+  review and a thread reply are such, so none is lost once Slack has its ack.
+- `@opens_modal`: registered as a Bolt lazy listener (`attach`), so it runs in this process
+  straight after the ack, well inside the 3 s a trigger id lives. Nothing it does is the
+  user's input, so nothing is lost if the process dies then; `expired_trigger_id` gets the
+  person a private "please try again", and a trigger used twice (a double click) is quiet.
 
-These are the one place request-handling code opens sessions. An error in work after the ack
-goes to the app's error handler (`bot.errors.handle_error`), like one before it.
+A job's function, or an `after_ack` listener run as a job, is given by name any of `session`,
+`client`, `deps`, `respond`, `context`, `body` and the payload parts (bot/jobs/runner.py).
 """
 
 from __future__ import annotations
 
-import functools
-import importlib
 import inspect
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import BoltContext
-from sqlalchemy import event
+from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt.request.payload_utils import (
+    to_action,
+    to_command,
+    to_event,
+    to_shortcut,
+    to_view,
+)
+from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.errors import handle_error
-from bot.handoff import REPLAY_KEY, Handoff, job_for
-from bot.logs import current_request_id
-from storage import tenancy
-from storage.db import session_scope
+from bot.jobs.client import CommittingClient
+from bot.jobs.runner import AFTER_ACK, DEPS_KEY, REQUEST_ID_KEY
+from bot.jobs.workers import wake
+from bot.logs import continue_request, current_request_id
+from storage import outbox, tenancy
+from storage.db import end_before_call, session_scope
 
-DEPS_KEY = "aarbot_deps"
-WORKERS_KEY = "aarbot_workers"
-
-Work = Callable[[Session], object]
-# What handing on a job, and a failure after the ack, need, whether or not the listener asks.
-_FOR_ERRORS = ("context", "body", "client", "respond", "request")
-# What a `later` function may ask for by name, besides `session` and its own arguments.
-_INJECTABLE = ("client", "deps", "respond", "context", "body")
-
-
-_COMMITTED = "aarbot_committed"
-
-
-@event.listens_for(Session, "after_commit")
-def _note_commit(session: Session) -> None:
-    session.info[_COMMITTED] = True
+log = logging.getLogger("aarbot.listeners")
 
 
 def deps_of(context: BoltContext) -> Deps:
@@ -65,162 +56,175 @@ def deps_of(context: BoltContext) -> Deps:
     return context[DEPS_KEY]
 
 
-class Later:
-    """Work a listener names to run after its ack, each piece in its own session."""
+def _who(context: BoltContext) -> dict[str, Any]:
+    return {
+        "team_id": context.team_id,
+        "enterprise_id": context.enterprise_id,
+        "user_id": context.user_id,
+        "channel_id": context.channel_id,
+        "bot_user_id": context.bot_user_id,
+    }
 
-    def __init__(self) -> None:
-        self.work: list[list[Any]] = []
+
+def lane_of(body: dict[str, Any]) -> str | None:
+    """The conversation (a thread, else a channel) whose jobs must run in order."""
+    event = body.get("event") or {}
+    container = body.get("container") or {}
+    message = body.get("message") or {}
+    channel = (
+        event.get("channel") or container.get("channel_id") or (body.get("channel") or {}).get("id")
+    )
+    thread = (
+        event.get("thread_ts")
+        or (event.get("message") or {}).get("thread_ts")
+        or (event.get("previous_message") or {}).get("thread_ts")
+        or message.get("thread_ts")
+        or container.get("thread_ts")
+        or container.get("message_ts")
+    )
+    if channel and thread:
+        return f"{channel}:{thread}"
+    return channel or None
+
+
+def _enqueue(
+    session: Session,
+    context: BoltContext,
+    body: dict[str, Any],
+    name: str,
+    args: dict[str, Any] | None,
+    lane: str | None,
+) -> None:
+    outbox.enqueue(
+        session,
+        name=name,
+        payload={"fn": name, "args": args or {}, "body": body, "who": _who(context)},
+        team_id=context.team_id or "",
+        lane=lane,
+        request_id=current_request_id(),
+    )
+
+
+class Later:
+    """Work a listener names to run after its ack: outbox rows in the listener's transaction."""
+
+    def __init__(self, session: Session, context: BoltContext, body: dict[str, Any]) -> None:
+        self.session, self.context, self.body = session, context, body
+        self.count = 0
 
     def __call__(self, work: Callable[..., object], /, **arguments: Any) -> None:
         """Queue `work(**arguments)`, given whatever else it asks for (`session`, `client`…)."""
         name = f"{work.__module__}:{work.__qualname__}"
-        if "<" in work.__qualname__:  # <locals>, <lambda>: nothing another process can find
-            raise TypeError(f"later() needs a module-level function, not {name}")
-        # A job may cross to another process, so what it carries is JSON, here as there.
-        self.work.append([name, json.loads(json.dumps(arguments))])
+        if "<" in work.__qualname__ or not work.__module__.startswith("bot."):
+            raise TypeError(f"later() needs a module-level function of bot/, not {name}")
+        # A job runs in another thread or process, maybe after a restart: it carries JSON.
+        args = json.loads(json.dumps(arguments))
+        _enqueue(self.session, self.context, self.body, name, args, lane_of(self.body))
+        self.count += 1
 
 
-@functools.cache
-def _resolve(name: str) -> Callable[..., object]:
-    module, _, qualname = name.partition(":")
-    if not module.startswith("bot."):
-        raise ValueError(f"{name} is not aarbot's work")
-    found: Any = importlib.import_module(module)
-    for part in qualname.split("."):
-        found = getattr(found, part)
-    return found
+def _available(body: dict[str, Any], context: BoltContext, **given: Any) -> dict[str, Any]:
+    return {
+        "body": body,
+        "context": context,
+        "deps": context[DEPS_KEY],
+        "action": to_action(body),
+        "view": to_view(body),
+        "command": to_command(body),
+        "event": to_event(body),
+        "shortcut": to_shortcut(body),
+        **given,
+    }
 
 
-def _run_later(kwargs: dict[str, Any], name: str, arguments: dict[str, Any]) -> Work:
-    work = _resolve(name)
-    wanted = inspect.signature(work).parameters
-    available = {k: kwargs[k] for k in _INJECTABLE if k != "deps"}
-    available["deps"] = deps_of(kwargs["context"])
-    given = {k: v for k, v in available.items() if k in wanted}
-    if "session" in wanted:
-        return lambda session: work(session=session, **given, **arguments)
-    return lambda _session: work(**given, **arguments)
+def _pick(parameters: Any, available: dict[str, Any]) -> dict[str, Any]:
+    return {name: available.get(name) for name in parameters}
 
 
-def _finish(kwargs: dict[str, Any], work: Work, *, saved: bool) -> None:
-    """Run `work` in a session of its own; a failure goes to the error handler."""
-    session: Session | None = None
-    try:
-        with session_scope(deps_of(kwargs["context"]).engine) as session:
-            tenancy.scope(session, kwargs["context"].team_id)
-            work(session)
-    except Exception as error:
-        handle_error(
-            error=error,
-            body=kwargs["body"],
-            client=kwargs["client"],
-            respond=kwargs["respond"],
-            response=None,
-            # Work that commits part-way (a review button's `click.saved()`) has stored
-            # the change by the time a later Slack call fails.
-            saved=saved or bool(session is not None and session.info.get(_COMMITTED)),
-        )
-
-
-def _hand_on(kwargs: dict[str, Any], work: list | None) -> None:
-    handoff: Handoff = kwargs["context"][WORKERS_KEY]
-    handoff.send(job_for(kwargs["request"], current_request_id(), work))
-
-
-def _bolt_signature(
-    listener: Callable[..., Any], *, hide: set[str], need: tuple[str, ...]
-) -> tuple[inspect.Signature, set[str]]:
-    """The signature Bolt should see (without our own arguments, with those we need)."""
-    signature = inspect.signature(listener)
-    own = [p for name, p in signature.parameters.items() if name not in hide]
-    names = {p.name for p in own}
-    extra = [
-        inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-        for n in need
-        if n not in names
-    ]
-    return signature.replace(parameters=own + extra), names
-
-
-def _as_bolt_listener(run: Callable[..., Any], signature: inspect.Signature) -> None:
-    # Bolt injects arguments by the names it finds through inspect.unwrap, so it must see
-    # the wrapper's own signature (without `session`), not the wrapped function's.
-    del run.__wrapped__
-    run.__signature__ = signature  # type: ignore[attr-defined]
+def _named_like(run: Callable[..., Any], listener: Callable[..., Any]) -> None:
+    run.__name__, run.__qualname__ = listener.__name__, listener.__qualname__
+    run.__module__, run.__doc__ = listener.__module__, listener.__doc__
 
 
 def with_session(listener: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a listener that takes `session`, `deps` or `later` (any of them) for Bolt.
-
-    It runs before the response to Slack: its session commits before the ack goes back,
-    then what it named with `later` runs as one job.
-    """
+    """Run `listener` before the ack in a transaction committed before Slack gets the ack."""
     parameters = inspect.signature(listener).parameters
-    wants_deps, wants_later = "deps" in parameters, "later" in parameters
-    wants_session = "session" in parameters
-    signature, names = _bolt_signature(
-        listener,
-        hide={"session", "deps", "later"},
-        need=("ack", *_FOR_ERRORS) if wants_later else ("context",),
-    )
+    wants_session = "session" in parameters or "later" in parameters
 
-    @functools.wraps(listener)
-    def run(**kwargs: Any) -> Any:
-        replaying = kwargs["context"].get(REPLAY_KEY)
-        if replaying is not None:
-            # The second half: the listener answered Slack and stored; run what it named.
-            kwargs["ack"]()
-            for name, arguments in replaying["work"]:
-                _finish(kwargs, _run_later(kwargs, name, arguments), saved=True)
-            return None
-        own = {k: v for k, v in kwargs.items() if k in names}
-        if wants_deps:
-            own["deps"] = deps_of(kwargs["context"])
-        later = Later()
-        if wants_later:
-            own["later"] = later
-        if wants_session:
-            with session_scope(deps_of(kwargs["context"]).engine) as session:
-                tenancy.scope(session, kwargs["context"].team_id)
-                result = listener(session=session, **own)
-        else:  # a command that only routes: no database before its ack
-            result = listener(**own)
-        if later.work:
-            # The listener's own transaction stored what the user typed before this runs.
-            _hand_on(kwargs, later.work)
+    def run(ack: Ack, body: dict, client: WebClient, context: BoltContext, respond: Respond):
+        available = _available(body, context, ack=ack, client=client, respond=respond)
+        if not wants_session:  # a command that only routes
+            return listener(**_pick(parameters, available))
+        with session_scope(deps_of(context).engine) as session:
+            tenancy.scope(session, context.team_id)
+            later = Later(session, context, body)
+            result = listener(
+                **_pick(parameters, {**available, "session": session, "later": later})
+            )
+        if later.count:
+            wake()
         return result
 
-    _as_bolt_listener(run, signature)
+    _named_like(run, listener)
     return run
 
 
 def after_ack(listener: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a listener that needs no say in its ack: ack at once, run it all as a job.
+    """Ack at once and keep the request as a job; a worker runs `listener` with it.
 
-    The listener may take `session` and `deps`, never `ack`: Slack has its answer already.
+    The listener may take `session`, `deps` and the rest (bot/jobs/runner.py), never `ack`:
+    Slack has its answer already.
     """
-    parameters = inspect.signature(listener).parameters
-    if "ack" in parameters:
+    if "ack" in inspect.signature(listener).parameters:
         raise TypeError(f"{listener.__name__} runs after the ack, so it cannot take `ack`")
-    wants_session, wants_deps = "session" in parameters, "deps" in parameters
-    signature, names = _bolt_signature(
-        listener, hide={"session", "deps"}, need=("ack", *_FOR_ERRORS)
-    )
+    name = f"{listener.__module__}:{listener.__qualname__}"
+    if name in AFTER_ACK and AFTER_ACK[name] is not listener:
+        raise TypeError(f"two listeners run after their ack as {name}")
+    AFTER_ACK[name] = listener
 
-    @functools.wraps(listener)
-    def run(**kwargs: Any) -> None:
-        kwargs["ack"]()
-        if kwargs["context"].get(REPLAY_KEY) is None:
-            _hand_on(kwargs, None)
-            return
-        own = {k: v for k, v in kwargs.items() if k in names}
-        if wants_deps:
-            own["deps"] = deps_of(kwargs["context"])
+    def run(ack: Ack, body: dict, context: BoltContext) -> None:
+        with session_scope(deps_of(context).engine) as session:
+            _enqueue(session, context, body, name, None, lane_of(body))
+        ack()
+        wake()
 
-        def work(session: Session) -> None:
-            listener(**own, **({"session": session} if wants_session else {}))
-
-        _finish(kwargs, work, saved=False)
-
-    _as_bolt_listener(run, signature)
+    _named_like(run, listener)
     return run
+
+
+def opens_modal(listener: Callable[..., Any]) -> Callable[..., Any]:
+    """Run `listener` in this process straight after the ack (a Bolt lazy listener)."""
+    parameters = inspect.signature(listener).parameters
+
+    def run(body: dict, client: WebClient, context: BoltContext, respond: Respond) -> None:
+        deps = deps_of(context)
+        continue_request(context.get(REQUEST_ID_KEY))
+        try:
+            with session_scope(deps.engine) as session:
+                tenancy.scope(session, context.team_id)
+                committing = CommittingClient(client, lambda: end_before_call(session))
+                available = _available(
+                    body, context, client=committing, respond=respond, session=session
+                )
+                listener(**_pick(parameters, available))
+        except Exception as error:
+            # Also a trigger that expired (a private "please try again") or was used already
+            # (a double click: quiet); see bot.errors.
+            handle_error(error=error, body=body, client=client, respond=respond, response=None)
+
+    _named_like(run, listener)
+    run.opens_modal = True  # type: ignore[attr-defined]
+    return run
+
+
+def ack_now(ack: Ack) -> None:
+    """The ack of a listener whose whole work runs lazily after it."""
+    ack()
+
+
+def attach(register: Callable[..., Any], listener: Callable[..., Any]) -> None:
+    """Register `listener` with one of Bolt's decorators (`app.action(…)`, …)."""
+    if getattr(listener, "opens_modal", False):
+        register(ack=ack_now, lazy=[listener])
+    else:
+        register(listener)

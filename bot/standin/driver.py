@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from bot.app import build_app
 from bot.deps import Deps
+from bot.jobs.workers import drain
 from bot.standin import payloads
 from bot.standin.server import SlackStandIn
 from bot.standin.signing import sign_request
@@ -77,6 +78,7 @@ class Bot:
             bolt_app=self.app,
             engine=self.deps.engine,
             signing_secret=self.deps.settings.slack_signing_secret,
+            max_job_age=self.deps.settings.ready_max_job_age,
         )
         self._responses = 0
 
@@ -167,8 +169,14 @@ class Bot:
         return response
 
     def settle(self) -> None:
-        """Wait until background listener work is done."""
-        self.executor.wait_idle()
+        """Wait until the work after each ack is done: the modals opened after it (Bolt's
+        lazy listeners) and the jobs in the outbox, which run here, in this thread."""
+        while True:
+            self.executor.wait_idle()
+            if not drain(self.deps):
+                self.executor.wait_idle()
+                if not drain(self.deps):
+                    return
 
     def _response_url(self, user: str, channel: str | None) -> str:
         self._responses += 1

@@ -11,9 +11,10 @@ from sqlmodel import Session, select
 
 from bot import drafts
 from bot.ids import Act
+from bot.jobs.workers import drain
 from bot.standin.driver import Bot
 from storage.db import session_scope
-from storage.models import Action, Answer, Review
+from storage.models import Action, Answer, Job, JobStatus, Review
 from storage.types import utcnow
 from tests.bot import reviewing as r
 
@@ -28,8 +29,18 @@ def test_an_answer_survives_chat_update_failing(bot: Bot, session: Session) -> N
     session.rollback()
     texts = [a.text for a in session.exec(select(Answer))]
     assert "The deploy went out at 16:00" in texts
-    # The apology reached the person who typed it.
-    assert any("Sorry" in e["text"] for e in bot.standin.ephemerals("U0BOB"))
+    # Nobody is told to do it again: the update is still in the outbox, and runs once Slack is
+    # back and its backoff has passed.
+    assert not any("Sorry" in e["text"] for e in bot.standin.ephemerals("U0BOB"))
+    with Session(bot.deps.engine) as own:
+        (job,) = own.exec(select(Job)).all()
+        assert job.status == JobStatus.PENDING
+        assert job.attempts == 1
+    bot.standin.heal("chat.update")
+    drain(bot.deps, now=utcnow() + timedelta(minutes=1))
+    with Session(bot.deps.engine) as own:
+        assert own.exec(select(Job)).all() == []
+    assert [a.text for a in session.exec(select(Answer))] == ["The deploy went out at 16:00"]
 
 
 def test_an_action_survives_the_thread_post_failing(bot: Bot, session: Session) -> None:
@@ -121,14 +132,24 @@ def test_a_draft_is_posted_once_when_the_invite_and_the_retry_race(
     assert len(roots) == 1
 
 
-def test_a_move_slack_fails_to_show_is_kept_and_not_asked_again(bot: Bot, session: Session) -> None:
+def test_a_move_slack_fails_to_show_is_kept_and_shown_once_slack_is_back(
+    bot: Bot, session: Session
+) -> None:
     root = r.start(bot)
+    posts_before = len(bot.standin.thread("C0GENERAL", root["ts"]))
     bot.standin.fail_next("chat.postMessage", status=500, times=10)
     r.click(bot, root, Act.NEXT)
     session.rollback()
     # The move is stored even though Slack never showed the recap or the next question...
     assert session.exec(select(Review)).one().question_index == 1
-    # ...and the apology says so, so the facilitator does not click Next a second time.
-    told = " ".join(e["text"] for e in bot.standin.ephemerals("U0ALICE"))
-    assert "after your change was saved" in told
-    assert "no need to do it again" in told
+    # ...nobody is asked to click again, and the job waits out its backoff.
+    assert not bot.standin.ephemerals("U0ALICE")
+    bot.standin.heal("chat.postMessage")
+    drain(bot.deps, now=utcnow() + timedelta(minutes=1))
+    session.rollback()
+    # The retry showed the move it had made, and did not make it again.
+    assert session.exec(select(Review)).one().question_index == 1
+    thread = bot.standin.thread("C0GENERAL", root["ts"])
+    assert len(thread) == posts_before + 2  # the recap and the second question, once each
+    with Session(bot.deps.engine) as own:
+        assert own.exec(select(Job)).all() == []

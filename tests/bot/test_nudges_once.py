@@ -305,3 +305,24 @@ def test_acting_on_one_action_of_a_grouped_escalation_dm_leaves_the_others(
     assert blocks.count("Dropped: Replaced by the new pipeline") == 1
     assert all(f"Add a canary stage {i}" in blocks for i in range(3))  # nobody left out
     assert shown["metadata"] == dm["metadata"]
+
+
+def test_after_a_reschedule_the_new_reminder_goes_though_the_old_due_day_nudge_was_sent(
+    session: Session, deps: Deps, standin: SlackStandIn
+) -> None:
+    [action] = due_actions(session, 1, review_row=review(session))  # "due", sent below
+    client = build_client(deps.settings)
+    assert len(sweep(deps=deps, client=client, now=NOW).sent) == 1
+    # Rescheduled a week on: a new plan, whose reminder falls after the old due day.
+    week = timedelta(days=7)
+    nudges.replace_plan(
+        session=session,
+        action_id=action,
+        planned=[("reminder", NOW + week - timedelta(days=2)), ("due", NOW + week)],
+    )
+    session.commit()
+
+    reminder = sweep(deps=deps, client=client, now=NOW + week - timedelta(days=2))
+
+    assert ([d.kind for d in reminder.sent], reminder.superseded) == (["reminder"], [])
+    assert nudged_action_ids(standin) == {action: 2}

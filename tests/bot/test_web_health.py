@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, delete
 
 from bot.standin.driver import Bot
-from storage.db import downgrade, head_revision, make_engine, upgrade
+from storage import outbox
+from storage.db import downgrade, head_revision, make_engine, session_scope, upgrade
+from storage.models import Job
+from storage.types import utcnow
 
 
 def _with_engine(bot: Bot, engine: Engine) -> Bot:
@@ -50,7 +54,26 @@ def test_readyz_is_ok_on_a_migrated_database(bot: Bot) -> None:
         "status": "ok",
         "database": {"ok": True, "backend": bot.deps.engine.dialect.name},
         "migrations": {"ok": True, "current": head_revision(), "head": head_revision()},
+        "outbox": {"ok": True, "oldest_waiting_seconds": None},
     }
+
+
+def test_readyz_says_503_while_the_oldest_waiting_job_is_too_old(bot: Bot) -> None:
+    limit = bot.deps.settings.ready_max_job_age
+    with session_scope(bot.deps.engine) as session:
+        outbox.enqueue(
+            session,
+            name="bot.listeners.actions.review:_next",
+            payload={"fn": "x", "body": {}},
+            now=utcnow() - timedelta(seconds=limit + 5),
+        )
+    response = bot.request("GET", "/readyz")
+    assert response.status == 503
+    assert response.json()["outbox"]["ok"] is False
+    assert response.json()["outbox"]["oldest_waiting_seconds"] > limit
+    with session_scope(bot.deps.engine) as session:  # the workers caught up
+        session.execute(delete(Job))
+    assert bot.request("GET", "/readyz").status == 200
 
 
 def test_readyz_names_an_unreachable_database(bot: Bot, tmp_path: Path) -> None:

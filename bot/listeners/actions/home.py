@@ -8,10 +8,10 @@ from sqlmodel import Session
 
 from bot.deps import Deps
 from bot.home_refresh import more_modal
-from bot.listeners.session import after_ack
+from bot.listeners.session import opens_modal
 
 
-@after_ack
+@opens_modal
 def open_more(
     action: dict,
     body: dict,

@@ -19,7 +19,7 @@ from bot.blocks.home import notice_modal
 from bot.blocks.modals import metadata
 from bot.deps import Deps
 from bot.home_refresh import hidden_from, refresh_homes
-from bot.listeners.session import after_ack
+from bot.listeners.session import opens_modal
 from flows import followup
 from flows.review import ReviewError
 from storage import reviews as store
@@ -68,7 +68,6 @@ def _action_id(value: str | None) -> int | None:
 def on_action(handler: Callable[[ActionClick], None]) -> Callable[..., None]:
     """Ack; then load the action and its review, check who clicked and that it is still open."""
 
-    @after_ack
     def listener(
         action: dict,
         body: dict,
@@ -127,7 +126,8 @@ def on_action(handler: Callable[[ActionClick], None]) -> Callable[..., None]:
 
     listener.__name__ = listener.__qualname__ = handler.__name__
     listener.__doc__ = handler.__doc__
-    return listener
+    # Each opens a modal; what the person decides there is the modal's submission.
+    return opens_modal(listener)
 
 
 @on_action

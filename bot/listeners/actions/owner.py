@@ -8,10 +8,10 @@ from sqlmodel import Session
 
 from bot import people
 from bot.deps import Deps
-from bot.listeners.session import after_ack
+from bot.listeners.session import opens_modal
 
 
-@after_ack
+@opens_modal
 def look_up_owner(
     action: dict, body: dict, client: WebClient, context: BoltContext, session: Session, deps: Deps
 ) -> None:

@@ -18,7 +18,8 @@ from bot.blocks.modals import action_modal, answer_modal, metadata, perspective_
 from bot.deps import Deps
 from bot.home_refresh import refresh_review_homes
 from bot.ids import FOLLOW_UP
-from bot.listeners.session import after_ack
+from bot.jobs.runner import JOB_KEY, JobMark
+from bot.listeners.session import after_ack, opens_modal
 from flows import lessons, perspectives, summary
 from flows import review as rules
 from flows.templates import GapType, QuestionKind, Template
@@ -37,6 +38,13 @@ class Click:
     client: WebClient
     session: Session
     deps: Deps
+    job: JobMark | None = None
+
+    @property
+    def applied(self) -> bool:
+        """Whether an earlier run of this click's job already made its change (it then died
+        before all its posts were made; those it made are not made again)."""
+        return self.job is not None and self.job.applied
 
     @property
     def template(self) -> Template:
@@ -54,7 +62,10 @@ class Click:
 
     def saved(self) -> None:
         """Commit the change the rules made, before telling Slack: a failed post cannot undo it,
-        and no lock is held while Slack answers."""
+        and no lock is held while Slack answers. The job notes in the same commit that its
+        change is made, so a retry does not make it twice."""
+        if self.job is not None:
+            self.job.mark_applied(self.session)
         self.session.commit()
 
 
@@ -73,7 +84,6 @@ def on_review(
     if handler is None:
         return functools.partial(on_review, changes=changes)
 
-    @after_ack
     def listener(
         action: dict,
         body: dict,
@@ -97,7 +107,11 @@ def on_review(
             client=client,
             session=session,
             deps=deps,
+            job=context.get(JOB_KEY),
         )
+        if click.applied and handler not in RETRY_SHOWS:
+            click.refresh()  # the change is made; the review message shows it
+            return
         try:
             handler(click)
         except rules.ReviewError as refusal:
@@ -105,7 +119,9 @@ def on_review(
 
     listener.__name__ = listener.__qualname__ = handler.__name__
     listener.__doc__ = handler.__doc__
-    return listener
+    # One that only opens a modal runs straight after the ack; one that changes the review is
+    # kept as a job before the ack, so the click is never lost.
+    return after_ack(listener) if changes else opens_modal(listener)
 
 
 @on_review(changes=False)
@@ -131,16 +147,21 @@ def _shown_index(action: dict) -> int | None:
 
 
 def _move(click: Click, step: int) -> None:
-    moved = rules.move(
-        session=click.session,
-        review=click.review,
-        template=click.template,
-        user_id=click.user_id,
-        leads=click.leads,
-        step=step,
-        shown_index=_shown_index(click.action),
-    )
-    click.saved()
+    if click.applied:  # the move is made: show it (posts already made are not made again)
+        moved = rules.moved_to(
+            session=click.session, review=click.review, template=click.template, step=step
+        )
+    else:
+        moved = rules.move(
+            session=click.session,
+            review=click.review,
+            template=click.template,
+            user_id=click.user_id,
+            leads=click.leads,
+            step=step,
+            shown_index=_shown_index(click.action),
+        )
+        click.saved()
     if step > 0:
         actions = (
             store.actions(session=click.session, review_id=click.review.id)
@@ -153,16 +174,20 @@ def _move(click: Click, step: int) -> None:
     click.refresh()
 
 
-@on_review
-def next_question(click: Click) -> None:
-    """Next question: recap the one closing, post the next."""
+def _next(click: Click) -> None:
     _move(click, 1)
 
 
-@on_review
-def previous_question(click: Click) -> None:
-    """Back: post the previous question again."""
+def _back(click: Click) -> None:
     _move(click, -1)
+
+
+# Handlers whose retry, after their change was made, still posts what it had to show.
+RETRY_SHOWS = frozenset({_next, _back})
+next_question = on_review(_next)
+next_question.__doc__ = "Next question: recap the one closing, post the next."
+previous_question = on_review(_back)
+previous_question.__doc__ = "Back: post the previous question again."
 
 
 @on_review

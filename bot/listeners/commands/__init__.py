@@ -3,9 +3,9 @@
 from slack_bolt import App
 
 from bot.ids import COMMAND
-from bot.listeners.commands.aar import handle_aar
+from bot.listeners.commands.aar import handle_aar, open_start_modal
 
 
 def register(app: App) -> None:
     """Attach the slash command listeners."""
-    app.command(COMMAND)(handle_aar)
+    app.command(COMMAND)(ack=handle_aar, lazy=[open_start_modal])

@@ -17,7 +17,7 @@ from bot.deps import Deps
 from bot.home_refresh import home_content
 from bot.listeners.commands.parse import parse
 from bot.listeners.commands.stats import answer_stats
-from bot.listeners.session import Later, with_session
+from bot.listeners.session import Later, opens_modal, with_session
 from storage import reviews as store
 from storage.search import search_reviews
 
@@ -34,14 +34,7 @@ def handle_aar(
     parsed = parse(command.get("text", ""))
     team_id = context.team_id or ""
     if parsed.name == "start":
-        ack()
-        later(
-            open_start_modal,
-            trigger_id=command["trigger_id"],
-            channel_id=command["channel_id"],
-            response_url=command.get("response_url"),
-            title=parsed.arg,
-        )
+        ack()  # the modal opens straight after the ack (`open_start_modal`)
     elif parsed.name == "list":
         ack()
         later(show_list, team_id=team_id, channel_id=command["channel_id"])
@@ -62,22 +55,19 @@ def handle_aar(
         ack(text=help_text(), blocks=blocks, response_type="ephemeral")
 
 
-# After the ack: each answers through the command's response_url, or opens the modal.
+@opens_modal
+def open_start_modal(command: dict, client: WebClient, deps: Deps) -> None:
+    """`/aar` or `/aar <title>`: the start modal, straight after the ack, in this process
+    (its trigger id lasts 3 s)."""
+    parsed = parse(command.get("text", ""))
+    if parsed.name != "start":
+        return
+    meta = metadata(channel=command["channel_id"], response_url=command.get("response_url"))
+    view = start_modal(templates=deps.templates.templates, meta=meta, title=parsed.arg)
+    client.views_open(trigger_id=command["trigger_id"], view=view)
 
 
-def open_start_modal(
-    *,
-    client: WebClient,
-    deps: Deps,
-    trigger_id: str,
-    channel_id: str,
-    response_url: str | None,
-    title: str,
-) -> None:
-    """Open the start modal (its trigger id lasts 3 s, so this is the job's first call)."""
-    meta = metadata(channel=channel_id, response_url=response_url)
-    view = start_modal(templates=deps.templates.templates, meta=meta, title=title)
-    client.views_open(trigger_id=trigger_id, view=view)
+# After the ack, as jobs: each answers through the command's response_url.
 
 
 def show_list(

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from bot import posting, repeats
 from bot.blocks.review import coaching_note
 from bot.deps import Deps
+from bot.jobs.runner import TryLater
 from bot.listeners.session import after_ack
 from flows import review as rules
 from storage import reviews as store
@@ -41,6 +42,9 @@ def on_message(
     # Only a message in a review's thread is claimed (a write): the rest of the channel's
     # chatter, the bot's own posts included, costs one read.
     if review is None:
+        if _maybe_a_review_being_posted(message, context):
+            # The review's own job may have posted its message but not yet recorded it.
+            raise TryLater(1.0, "the thread is not a review's, or not recorded as one yet", 30)
         return
     # End the read first: on SQLite a transaction that read and then writes fails at once if
     # another one wrote meanwhile, while one that starts by writing waits its turn.
@@ -51,6 +55,14 @@ def on_message(
         return
     session.refresh(review)  # as it is now that this transaction writes
     handle(message, review, client, session, deps)
+
+
+def _maybe_a_review_being_posted(message: dict, context: BoltContext) -> bool:
+    thread_ts = message.get("thread_ts")
+    if not thread_ts or thread_ts == message.get("ts"):
+        return False
+    parent = message.get("parent_user_id")
+    return parent is None or parent == context.bot_user_id
 
 
 def _message_of(event: dict) -> dict:

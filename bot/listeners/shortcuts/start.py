@@ -8,10 +8,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.modals import metadata, start_modal
 from bot.deps import Deps
-from bot.listeners.session import after_ack, deps_of
+from bot.listeners.session import deps_of, opens_modal
 
 
-@after_ack
+@opens_modal
 def start_anywhere(shortcut: dict, client: WebClient, context: BoltContext) -> None:
     """Global shortcut: the start modal, with a channel picker."""
     deps: Deps = deps_of(context)
@@ -19,7 +19,7 @@ def start_anywhere(shortcut: dict, client: WebClient, context: BoltContext) -> N
     client.views_open(trigger_id=shortcut["trigger_id"], view=view)
 
 
-@after_ack
+@opens_modal
 def start_from_message(shortcut: dict, client: WebClient, context: BoltContext) -> None:
     """Message shortcut: the start modal with "what happened" taken from the message."""
     deps: Deps = deps_of(context)

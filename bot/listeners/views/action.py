@@ -17,7 +17,8 @@ from bot.listeners.views import values
 from flows import actions
 from storage import reviews as store
 
-CHECKING_OWNER = "One moment: I am checking this person with Slack. Press Add action again."
+NO_SUCH_PERSON = "Slack does not know this person. Pick someone in this workspace."
+NO_ANSWER = "Slack did not answer about this person in time. Submit again in a moment."
 
 FIELDS = {
     "what": Block.WHAT,
@@ -33,6 +34,7 @@ def submit_action(
     ack: Ack,
     body: dict,
     view: dict,
+    client: WebClient,
     context: BoltContext,
     session: Session,
     deps: Deps,
@@ -40,11 +42,16 @@ def submit_action(
 ) -> None:
     """Check the action, store it, then (after the ack) show it in the thread.
 
-    The owner is checked against what users.info last said, from the database: no Web API
-    call may hold up the ack. Picking the owner already had it looked up
-    (`actions.owner.look_up_owner`); if that has not landed yet, the modal asks to submit
-    again while it is looked up now.
+    The owner is checked against what users.info says, cached in the database: picking the
+    owner already had them looked up (`actions.owner.look_up_owner`); if that has not landed
+    yet, they are looked up now, with a short timeout, before this transaction starts.
     """
+    owner_id = values.user(view, Block.OWNER)
+    why_not = None
+    if owner_id:  # before the transaction starts, so no lock is held while Slack answers
+        why_not = people.look_up_now(
+            client=client, deps=deps, team_id=context.team_id or "", user_id=owner_id
+        )
     if not first_submission(session, body):
         ack()  # the same submission again (a double click): it was applied once already
         return
@@ -67,14 +74,7 @@ def submit_action(
         draft, owner, now=deps.clock(), fallback_tz=deps.settings.default_tz
     )
     if draft.owner_id and owner is None:
-        problems["owner"] = CHECKING_OWNER
-        later(
-            look_up_owner,
-            review_id=review.id,
-            team_id=team_id,
-            user_id=draft.owner_id,
-            asked_by=body["user"]["id"],
-        )
+        problems["owner"] = NO_ANSWER if why_not == "unanswered" else NO_SUCH_PERSON
     if problems or owner is None:
         ack(response_action="errors", errors={FIELDS[k]: v for k, v in problems.items()})
         return
@@ -109,24 +109,3 @@ def post_action(
     posting.refresh(client, session, deps, review)
     refresh_homes(client, session, deps, team_id=review.team_id, user_ids=[action.owner_id])
     sharing.refresh_cards(client, session, deps, review)
-
-
-def look_up_owner(
-    *,
-    session: Session,
-    client: WebClient,
-    deps: Deps,
-    review_id: int,
-    team_id: str,
-    user_id: str,
-    asked_by: str,
-) -> None:
-    """After the ack: ask users.info about a new owner, so the next submit knows."""
-    if not people.unknown_to_slack(
-        client=client, session=session, deps=deps, team_id=team_id, user_id=user_id
-    ):
-        return
-    review = store.get_review(session=session, review_id=review_id)
-    if review is not None and review.thread_ts:
-        text = f"Slack does not know <@{user_id}>, so they cannot own an action."
-        posting.tell(client, review, asked_by, text)
