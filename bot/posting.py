@@ -74,12 +74,26 @@ def review_view(session: Session, deps: Deps, review: Review) -> render.ReviewVi
 
 
 def refresh(client: WebClient, session: Session, deps: Deps, review: Review) -> None:
-    """Update the review message (chat.update) to show the current state."""
+    """Update the review message (chat.update) to show the current state.
+
+    The state is read afresh: `review` may have been loaded before another request moved
+    it on (sessions keep their objects past a commit), and a message rendered from that
+    would put the review's buttons back on a question it has left, where a click is refused
+    as stale. If the review changed while Slack answered, the newer state is shown.
+    """
     if not review.message_ts:
         return
     session.flush()
-    text, blocks = render.review_message(review_view(session, deps, review))
-    client.chat_update(channel=review.channel_id, ts=review.message_ts, text=text, blocks=blocks)
+    shown = None
+    for _attempt in range(3):
+        session.refresh(review)
+        rendered = render.review_message(review_view(session, deps, review))
+        if rendered == shown:
+            return
+        text, blocks = shown = rendered
+        client.chat_update(
+            channel=review.channel_id, ts=review.message_ts, text=text, blocks=blocks
+        )
 
 
 def post_to_thread(client: WebClient, review: Review, text: str, blocks: list) -> str:

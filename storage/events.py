@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import ORMExecuteState, SessionTransaction
 from sqlmodel import Session
 
+from storage.db import deferred
 from storage.models import ProcessedEvent
 
 
@@ -33,9 +34,10 @@ _STORED = "aarbot_stored_more"
 
 
 def already_claimed(engine: Engine, event_id: str) -> bool:
-    """Whether `event_id` is recorded, read on a connection of its own: no lock, and no read
-    left open in the caller's transaction (on SQLite that would make its writes fail)."""
-    with engine.connect() as connection:
+    """Whether `event_id` is recorded, read on a connection of its own that takes no lock
+    (on SQLite, a plain BEGIN: storage.db.deferred), so a second request finds the first's
+    claim without waiting for anyone's write lock."""
+    with deferred(engine).connect() as connection:
         found = connection.execute(
             select(ProcessedEvent.event_id).where(ProcessedEvent.event_id == event_id)
         ).first()
@@ -46,11 +48,11 @@ def claim_for_change(*, session: Session, event_id: str, team_id: str) -> bool:
     """Record `event_id` for a change this transaction is about to make; False when another
     transaction recorded it first (the same change, already applied).
 
-    Call it before the transaction reads anything. The claim is its first write, so a
-    second identical request waits for the first to end (SQLite: its write lock, which this
-    transaction would take at its first write anyway; PostgreSQL: the claimed row) and is
-    then refused. A transaction that ends up storing nothing else (a modal answered with
-    errors) drops its claim before it commits, so the same request may come again.
+    The claim is the transaction's first write, so a second identical request waits for the
+    first to end (SQLite: the write lock every transaction takes as it begins; PostgreSQL:
+    the claimed row) and is then refused. A transaction that ends up storing nothing else
+    (a modal answered with errors) drops its claim before it commits, so the same request
+    may come again.
     """
     try:
         with session.begin_nested():

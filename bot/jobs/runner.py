@@ -44,7 +44,7 @@ from bot.deps import Deps
 from bot.errors import handle_error
 from bot.jobs.client import JobClient, posted_of
 from bot.logs import continue_request
-from storage import outbox
+from storage import outbox, tenancy
 from storage.db import end_before_call, session_scope
 from storage.models import Job
 from storage.types import utcnow
@@ -190,6 +190,8 @@ def _run(deps: Deps, job: Job, owner: str) -> bool:
         work = resolve(payload["fn"])
         respond = _respond(body)
         with session_scope(engine) as session:
+            # The job's request was signed for this team: it touches nothing of another.
+            tenancy.scope(session, job.team_id)
             session_holder["session"] = session
             available = {
                 "session": session,

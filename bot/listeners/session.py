@@ -45,7 +45,7 @@ from bot.jobs.client import CommittingClient
 from bot.jobs.runner import AFTER_ACK, DEPS_KEY, REQUEST_ID_KEY
 from bot.jobs.workers import wake
 from bot.logs import continue_request, current_request_id
-from storage import outbox
+from storage import outbox, tenancy
 from storage.db import end_before_call, session_scope
 
 log = logging.getLogger("aarbot.listeners")
@@ -156,6 +156,7 @@ def with_session(listener: Callable[..., Any]) -> Callable[..., Any]:
         if not wants_session:  # a command that only routes
             return listener(**_pick(parameters, available))
         with session_scope(deps_of(context).engine) as session:
+            tenancy.scope(session, context.team_id)
             later = Later(session, context, body)
             result = listener(
                 **_pick(parameters, {**available, "session": session, "later": later})
@@ -200,6 +201,7 @@ def opens_modal(listener: Callable[..., Any]) -> Callable[..., Any]:
         continue_request(context.get(REQUEST_ID_KEY))
         try:
             with session_scope(deps.engine) as session:
+                tenancy.scope(session, context.team_id)
                 committing = CommittingClient(client, lambda: end_before_call(session))
                 available = _available(
                     body, context, client=committing, respond=respond, session=session
