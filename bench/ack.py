@@ -247,6 +247,39 @@ def wait_calls_quiet(record: Path, quiet: float = 2.0, timeout: float = 120) -> 
     return calls[-1]["t"] if calls else 0.0
 
 
+def wait_jobs(engine, timeout: float = 600) -> int:
+    """Wait until aarbot's outbox (the `jobs` table, if there is one) has no job waiting or
+    running, or `timeout`; how many are left."""
+    from sqlalchemy import inspect, text
+
+    if "jobs" not in inspect(engine).get_table_names():
+        return 0
+    deadline = time.monotonic() + timeout
+    while True:
+        with engine.connect() as conn:
+            left = conn.execute(
+                text("SELECT count(*) FROM jobs WHERE status IN ('pending', 'running')")
+            ).scalar()
+        if not left or time.monotonic() > deadline:
+            return int(left or 0)
+        time.sleep(0.2)
+
+
+def settle(args, process: Process) -> float:
+    """Wait until the app has finished its work after the acks; the seconds that took.
+
+    For aarbot: its processes use no CPU, its outbox is empty and the stand-in has had no call
+    for a second (its CPU alone can go quiet while jobs wait their turn, or on PostgreSQL).
+    """
+    started = time.monotonic()
+    process.wait_idle()
+    if process.name == "aarbot":
+        wait_jobs(args.reader)
+        wait_calls_quiet(args.record, quiet=1.0)
+        process.wait_idle()
+    return time.monotonic() - started
+
+
 # --- the run ------------------------------------------------------------------------
 
 
@@ -266,8 +299,8 @@ def check_empty(database_url: str) -> None:
         engine.dispose()
 
 
-def main() -> None:
-    """Start the stand-in and the three apps; measure; print the report."""
+def parse_args() -> argparse.Namespace:
+    """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=10_000, help="per app (default 10000)")
     parser.add_argument("--senders", type=int, default=20)
@@ -301,6 +334,11 @@ def main() -> None:
         default="same",
         help="run the bare apps' listeners the way aarbot does (default), or Bolt's default way",
     )
+    parser.add_argument(
+        "--fresh-schema",
+        metavar="NAME",
+        help="PostgreSQL: run in a new schema NAME of --database-url, dropped at the end",
+    )
     parser.add_argument("--quick", action="store_true", help="a small run of every part")
     parser.add_argument("--keep", metavar="DIR", help="keep the logs and databases in DIR (new)")
     args = parser.parse_args()
@@ -308,11 +346,22 @@ def main() -> None:
         args.requests, args.rounds, args.reviews, args.warmup = 600, 2, 5, 60
         args.paced, args.many, args.burst = 200, 300, 600
     args.before_response = args.baseline == "same" and aarbot_acks_in_request_thread()
+    return args
+
+
+def main() -> None:
+    """Start the stand-in and the three apps; measure; print the report."""
+    args = parse_args()
     secret = secrets.token_hex(16)
     with tempfile.TemporaryDirectory(prefix="aarbot-ack-") as tmp:
         workdir = Path(args.keep or tmp)
         if args.keep:
             workdir.mkdir(parents=True)
+        drop = None
+        if args.fresh_schema and (args.database_url or "").startswith("postgresql"):
+            from crash import fresh_database
+
+            args.database_url, drop = fresh_database(args.database_url, workdir, args.fresh_schema)
         args.database_url = url = args.database_url or f"sqlite:///{workdir / 'aarbot.db'}"
         durable = url if url.startswith("postgresql") else f"sqlite:///{workdir / 'durable.db'}"
         check_empty(url)
@@ -344,12 +393,17 @@ def main() -> None:
                     name=name,
                 )
                 processes.append(apps[name])
+            from crash import reader
+
+            args.reader = reader(url)
             run(args, secret, standin, apps)
         finally:
             for process in reversed(processes):
                 process.stop()
             stored = drop_durable_table(durable)
             print(f"(the durable bare app stored {stored} request bodies)")
+            if drop is not None:
+                drop()
 
 
 def run(args, secret: str, standin: Process, apps: dict[str, Process]) -> None:
@@ -370,7 +424,7 @@ def run(args, secret: str, standin: Process, apps: dict[str, Process]) -> None:
     traffic = Traffic(threads, response_url, builtin_templates()["miss"].questions[0].key)
     for name in APPS:
         send(apps[name].port, secret, traffic.build, args.warmup, args.senders)
-        apps[name].wait_idle()
+        settle(args, apps[name])
     print(f"{len(threads)} reviews, {args.warmup} warm-up requests each; load average now {load()}")
     print()
     offsets = Offsets(args.warmup)
@@ -418,7 +472,7 @@ def rounds(args, secret, standin, apps, traffic, offsets) -> tuple[dict, list]:
             ticks = process.cpu_ticks(), standin.cpu_ticks()
             record = flood if name == "aarbot" else None
             sent = send(process.port, secret, build, count, args.senders, record=record)
-            waited = process.wait_idle()
+            waited = settle(args, process)
             sent.cpu = (process.cpu_ticks() - ticks[0]) / TICKS
             sent.standin_cpu = (standin.cpu_ticks() - ticks[1]) / TICKS
             measured[name].add(sent)
@@ -462,8 +516,7 @@ def paced(args, secret, bot, traffic, offsets, verdicts, *, reviews: int) -> lis
         interval=args.interval,
         record=sent_requests,
     )
-    bot.wait_idle()
-    wait_calls_quiet(args.record)
+    settle(args, bot)
     got = call_table(
         sent_requests,
         read_calls(args.record, since),
@@ -484,7 +537,7 @@ def fifty(args, secret, apps, traffic, offsets, verdicts) -> list[str]:
     build = offsets.build(traffic, args.many)
     for name in APPS:
         many = send(apps[name].port, secret, build, args.many, 50)
-        apps[name].wait_idle()
+        settle(args, apps[name])
         values = [v for vs in many.latencies.values() for v in vs]
         slowest[name] = max(values)
         errors += many.errors
@@ -516,8 +569,7 @@ def burst(args, secret, bot, traffic, offsets, verdicts) -> list[str]:
         record=requests,
     )
     acked_in = time.time() - since
-    bot.wait_idle()
-    wait_calls_quiet(args.record)
+    settle(args, bot)
     calls = read_calls(args.record, since)
     handled_in = max(last_answering_call(requests, calls) - since, acked_in)
     rss_after = memory(bot)

@@ -807,8 +807,11 @@ def report(result: Result) -> int:
     return lost
 
 
-def fresh_database(url: str | None, workdir: Path) -> tuple[str, Callable[[], None]]:
-    """An empty database, migrated with `aarbot db upgrade`; its URL and how to drop it."""
+def fresh_database(
+    url: str | None, workdir: Path, schema: str = "aarbot_crash"
+) -> tuple[str, Callable[[], None]]:
+    """An empty database, migrated with `aarbot db upgrade`: a new SQLite file, or on
+    PostgreSQL a new `schema`; its URL and how to drop it."""
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
 
@@ -820,7 +823,6 @@ def fresh_database(url: str | None, workdir: Path) -> tuple[str, Callable[[], No
         def drop() -> None:
             return None
     else:
-        schema = "aarbot_crash"
         admin = make_engine(url)
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))

@@ -4,8 +4,10 @@ Every POST to /slack/events is verified here, before Bolt or anything of ours re
 size, Slack's timestamp (digits, within five minutes) and its v0 signature (slack_sdk's
 SignatureVerifier). One that fails gets 401 and causes nothing else: no listener, no error
 handler, no Web API call, and a log line without the body. A verified body that cannot be
-parsed gets 400. So Bolt, built with its own verification off, only ever sees requests Slack
-signed.
+parsed, or is not of a shape aarbot handles (bot/shapes.py), gets 400 and one log line
+without the body. So Bolt, built with its own verification off, only ever sees requests
+Slack signed, of a kind it handles, with their text cleaned; each carries VERIFIED_KEY on
+its context, which the error handler requires before it tells anyone anything.
 
 In multi-workspace mode it also serves the install page (GET /slack/install) and Slack's
 redirect back after an install (GET /slack/oauth_redirect), both handled by Bolt's OAuth flow.
@@ -28,6 +30,8 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot import shapes
+from bot.errors import VERIFIED_KEY
 from bot.jobs.workers import IN_FLIGHT
 from bot.logs import new_request_id
 from storage import outbox
@@ -94,12 +98,20 @@ def _events(
         log.warning("refused a request that failed verification: %s", refusal)
         return _json(start_response, 401, {"error": "invalid request"})
     try:
+        # Parsed, checked against the shape of its kind and cleaned (bot/shapes.py): Bolt
+        # only ever sees a body of a kind aarbot handles, with the types its listeners read.
+        checked = shapes.check(body.decode("utf-8"), headers.get("content-type"))
         request = BoltRequest(
-            body=body.decode("utf-8"), query=environ.get("QUERY_STRING", ""), headers=headers
+            body=checked,
+            query=environ.get("QUERY_STRING", ""),
+            headers=headers,
+            context={VERIFIED_KEY: True},
         )
     except (ValueError, TypeError, AttributeError) as error:
-        # Signed by Slack, yet not a body Slack sends: nobody can be told, so only log it.
-        log.warning("refused a signed request whose body is malformed: %s", type(error).__name__)
+        # Signed by Slack, yet not a body Slack sends: nobody can be told, so only log it,
+        # with what is wrong but nothing of the body.
+        reason = str(error) if isinstance(error, shapes.MalformedError) else type(error).__name__
+        log.warning("refused a signed request whose body is malformed: %s", reason)
         return _json(start_response, 400, {"error": "malformed body"})
     # Each request in a context of its own, under a fresh id on every log line from here on.
     return _send(start_response, contextvars.copy_context().run(_dispatch, bolt_app, request))

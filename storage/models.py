@@ -10,10 +10,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+    text,
+)
+from sqlmodel import Field, Session, SQLModel
 
-from storage.types import StrEnumColumn, UTCDateTime, utcnow
+from storage.types import StrEnumColumn, UTCDateTime, clean_text, utcnow
 
 
 class Stage(StrEnum):
@@ -313,3 +323,17 @@ class ProcessedEvent(SQLModel, table=True):
     event_id: str = Field(primary_key=True, max_length=64)
     team_id: str = Field(max_length=32)
     received_at: datetime = Field(default_factory=_created, sa_column=_ts_column(index=True))
+
+
+@event.listens_for(Session, "before_flush")
+def _storable_text(session: Session, _context: object, _instances: object) -> None:
+    """Every text written is cleaned first (storage.types.clean_text), whatever path it came
+    by: a NUL or a lone surrogate would otherwise lose the whole row."""
+    for obj in (*session.new, *session.dirty):
+        state = inspect(obj)
+        for attribute in state.mapper.column_attrs:
+            value = state.dict.get(attribute.key)
+            if isinstance(value, str):
+                cleaned = clean_text(value)
+                if cleaned != value:
+                    setattr(obj, attribute.key, cleaned)

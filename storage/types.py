@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TypeVar
@@ -10,6 +11,15 @@ from sqlalchemy import DateTime, String
 from sqlalchemy.types import TypeDecorator
 
 E = TypeVar("E", bound=StrEnum)
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """`text` as both databases can store it: NUL characters removed (PostgreSQL refuses
+    them) and any lone surrogate replaced by U+FFFD (no UTF-8 database can hold one)."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    return _SURROGATES.sub("\ufffd", text) if _SURROGATES.search(text) else text
 
 
 def utcnow() -> datetime:

@@ -44,7 +44,7 @@ from bot.deps import Deps
 from bot.errors import handle_error
 from bot.jobs.client import JobClient, posted_of
 from bot.logs import continue_request
-from storage import outbox, tenancy
+from storage import outbox, tenancy, writes
 from storage.db import end_before_call, session_scope
 from storage.models import Job
 from storage.types import utcnow
@@ -219,10 +219,23 @@ def _run(deps: Deps, job: Job, owner: str) -> bool:
             outbox.finish(session, job_id=job.id or 0, owner=owner)
         return True
     except Exception as error:
-        return _failed(deps, job, owner, error, body)
+        saved = _input_saved(job, payload, session_holder.get("session"))
+        return _failed(deps, job, owner, error, body, saved=saved)
 
 
-def _failed(deps: Deps, job: Job, owner: str, error: Exception, body: dict[str, Any]) -> bool:
+def _input_saved(job: Job, payload: dict[str, Any], session: Session | None) -> bool:
+    """Whether what the person typed or did is stored, for all the job failed: a `later` job
+    runs only after its listener committed; a listener run as the job stored it if this
+    attempt committed more than bookkeeping, or an earlier one marked the change applied."""
+    if payload.get("fn") not in AFTER_ACK:
+        return True
+    applied = _APPLIED in posted_of(job.posts)
+    return applied or (session is not None and writes.input_stored(session))
+
+
+def _failed(
+    deps: Deps, job: Job, owner: str, error: Exception, body: dict[str, Any], *, saved: bool
+) -> bool:
     if isinstance(error, TryLater):
         return _later(deps, job, owner, error)
     attempts_left = job.attempts < deps.settings.job_max_attempts
@@ -253,7 +266,15 @@ def _failed(deps: Deps, job: Job, owner: str, error: Exception, body: dict[str, 
         except SlackClientError:
             log.error("job %s (%s) failed for good", job.id, job.name, exc_info=error)
             return False
-        handle_error(error=error, body=body, client=base, respond=_respond(body), response=None)
+        handle_error(
+            error=error,
+            body=body,
+            client=base,
+            respond=_respond(body),
+            response=None,
+            saved=saved,
+            trusted=True,
+        )
     return False
 
 

@@ -28,7 +28,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import Ack, BoltContext, BoltRequest, Respond
 from slack_bolt.request.payload_utils import (
     to_action,
     to_command,
@@ -196,7 +196,9 @@ def opens_modal(listener: Callable[..., Any]) -> Callable[..., Any]:
     """Run `listener` in this process straight after the ack (a Bolt lazy listener)."""
     parameters = inspect.signature(listener).parameters
 
-    def run(body: dict, client: WebClient, context: BoltContext, respond: Respond) -> None:
+    def run(
+        body: dict, client: WebClient, context: BoltContext, respond: Respond, request: BoltRequest
+    ) -> None:
         deps = deps_of(context)
         continue_request(context.get(REQUEST_ID_KEY))
         try:
@@ -210,7 +212,14 @@ def opens_modal(listener: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as error:
             # Also a trigger that expired (a private "please try again") or was used already
             # (a double click: quiet); see bot.errors.
-            handle_error(error=error, body=body, client=client, respond=respond, response=None)
+            handle_error(
+                error=error,
+                body=body,
+                client=client,
+                respond=respond,
+                response=None,
+                request=request,  # the verified request: only its person may be told
+            )
 
     _named_like(run, listener)
     run.opens_modal = True  # type: ignore[attr-defined]

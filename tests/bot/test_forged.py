@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlencode
 
 import pytest
@@ -20,37 +18,16 @@ from bot.standin import payloads
 from bot.standin.driver import Bot
 from bot.standin.signing import sign_request
 from storage.models import Answer, Review
+from tests.bot.listening import HOSTILE_MARK, hostile_server
 from tests.bot.reviewing import review_id, start, thread
 from tests.conftest import SIGNING_SECRET
-
-HOSTILE_MARK = "hostile-marker-7f3a"
-
-
-class _Recorder(BaseHTTPRequestHandler):
-    heard: list[str]
-
-    def do_POST(self) -> None:
-        self.heard.append(self.path)
-        self.send_response(200)
-        self.end_headers()
-
-    do_GET = do_POST  # noqa: N815 - the name http.server calls
-
-    def log_message(self, *_args: object) -> None:
-        pass
 
 
 @pytest.fixture
 def hostile() -> Iterator[tuple[str, list[str]]]:
     """A second local server an attacker points response_url at; what it heard."""
-    heard: list[str] = []
-    handler = type("Recorder", (_Recorder,), {"heard": heard})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread_ = threading.Thread(target=server.serve_forever, daemon=True)
-    thread_.start()
-    yield f"http://127.0.0.1:{server.server_port}/hook/{HOSTILE_MARK}", heard
-    server.shutdown()
-    server.server_close()
+    with hostile_server() as server:
+        yield server
 
 
 def _bodies(bot: Bot, hostile_url: str, root: dict) -> dict[str, tuple[str, bool]]:
