@@ -7,9 +7,10 @@ database can store a lone surrogate), and validated against the model of its kin
 command, each interactivity payload aarbot handles, and the Events API envelopes with the
 events it subscribes to. A body of another kind, or with a field of the wrong type, a
 malformed payload, absurd nesting or an id no Slack id looks like, is refused (HTTP 400)
-with a reason that quotes nothing from the body. A body that passes is handed to Bolt
-re-serialized from the cleaned values, so Bolt (and any job replaying it) sees exactly what
-was checked.
+with a reason that quotes nothing from the body. A body that passes is handed to Bolt as it
+came, or, when cleaning changed it (or Bolt's strict JSON parse would refuse it),
+re-serialized from the cleaned values: either way Bolt (and the job that keeps the body)
+sees exactly what was checked.
 
 The models check the fields aarbot reads, and the ids it passes to Slack or the database;
 they allow the many other fields Slack sends.
@@ -320,28 +321,45 @@ class MalformedError(ValueError):
     """A signed body aarbot will not hand to Bolt; the message quotes nothing from it."""
 
 
+class _Cleaned:
+    """A parsed body with every string (keys too) cleaned, and whether that changed any."""
+
+    def __init__(self, value: Any) -> None:
+        self.changed = False
+        self.value = self._clean(value, 0)
+
+    def _text(self, text: str) -> str:
+        cleaned = clean_text(text)
+        if cleaned is not text:
+            self.changed = True
+        return cleaned
+
+    def _clean(self, value: Any, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise MalformedError(f"nested deeper than {MAX_DEPTH}")
+        if isinstance(value, str):
+            return self._text(value)
+        if isinstance(value, dict):
+            return {self._text(str(k)): self._clean(v, depth + 1) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._clean(v, depth + 1) for v in value]
+        return value
+
+
 def clean(value: Any) -> Any:
     """A parsed body with every string (keys too) cleaned; MalformedError if nested too deep."""
-    return _clean(value, 0)
+    return _Cleaned(value).value
 
 
-def _clean(value: Any, depth: int) -> Any:
-    if depth > MAX_DEPTH:
-        raise MalformedError(f"nested deeper than {MAX_DEPTH}")
-    if isinstance(value, str):
-        return clean_text(value)
-    if isinstance(value, dict):
-        return {clean_text(str(k)): _clean(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean(v, depth + 1) for v in value]
-    return value
-
-
-def _json(text: str) -> Any:
+def _json(text: str) -> tuple[Any, bool]:
+    """The parsed JSON, and whether Bolt's own (strict) parse would refuse it."""
     try:
-        # strict=False: a raw control character in a string (a NUL, say) is text to clean,
-        # not a reason to drop it.
-        return json.loads(text, strict=False)
+        try:
+            return json.loads(text), False
+        except ValueError:
+            # A raw control character in a string (a NUL, say) is text to clean, not a
+            # reason to drop it; Bolt then gets the body re-serialized.
+            return json.loads(text, strict=False), True
     except RecursionError:
         raise MalformedError("nested too deep to parse") from None
     except ValueError:
@@ -389,40 +407,45 @@ def check(body: str, content_type: str | None) -> str:
         raise MalformedError(f"a form that does not parse ({type(error).__name__})") from None
     try:
         if "payload" in fields:
-            return _check_payload(fields)
-        return _check_command(fields)
+            return _check_payload(body, fields)
+        return _check_command(body, fields)
     except ValidationError as error:
         raise MalformedError(_problem(error)) from None
 
 
 def _check_envelope(body: str) -> str:
-    parsed = clean(_json(body))
-    if not isinstance(parsed, dict):
+    raw, lax = _json(body)
+    parsed = _Cleaned(raw)
+    if not isinstance(parsed.value, dict):
         raise MalformedError("a JSON body that is not an object")
-    _ENVELOPE.validate_python(parsed)
-    return json.dumps(parsed)
+    _ENVELOPE.validate_python(parsed.value)
+    # Unchanged, Bolt parses the body Slack sent to exactly what was checked.
+    return json.dumps(parsed.value) if parsed.changed or lax else body
 
 
-def _check_payload(fields: dict[str, str]) -> str:
+def _check_payload(body: str, fields: dict[str, str]) -> str:
     if len(fields) != 1:
         raise MalformedError("a payload form with other fields")
-    parsed = clean(_json(fields["payload"]))
-    if not isinstance(parsed, dict):
+    raw, lax = _json(fields["payload"])
+    parsed = _Cleaned(raw)
+    if not isinstance(parsed.value, dict):
         raise MalformedError("a payload that is not a JSON object")
-    _PAYLOAD.validate_python(parsed)
-    view = parsed.get("view")
+    _PAYLOAD.validate_python(parsed.value)
+    view = parsed.value.get("view")
     if isinstance(view, dict) and view.get("private_metadata"):
-        meta = _json(view["private_metadata"])
+        meta, _ = _json(view["private_metadata"])
         if not isinstance(meta, dict):
             raise MalformedError("private_metadata that is not a JSON object")
         _METADATA.validate_python(meta)
-    return urlencode({"payload": json.dumps(parsed)})
+    if parsed.changed or lax:
+        return urlencode({"payload": json.dumps(parsed.value)})
+    return body
 
 
-def _check_command(fields: dict[str, str]) -> str:
-    cleaned = {clean_text(k): clean_text(v) for k, v in fields.items()}
-    if "ssl_check" in cleaned:
-        SslCheck.model_validate(cleaned)
+def _check_command(body: str, fields: dict[str, str]) -> str:
+    parsed = _Cleaned(fields)
+    if "ssl_check" in parsed.value:
+        SslCheck.model_validate(parsed.value)
     else:
-        SlashCommand.model_validate(cleaned)
-    return urlencode(cleaned)
+        SlashCommand.model_validate(parsed.value)
+    return urlencode(parsed.value) if parsed.changed else body

@@ -29,7 +29,7 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot import errors
+from bot import errors, shapes
 from bot.ids import Act, Block, View
 from bot.standin import SlackStandIn
 from bot.standin import payloads as p
@@ -166,6 +166,29 @@ def test_a_signed_body_of_the_right_shape_still_goes_through(bot: Bot, session: 
     session.commit()
     assert session.exec(select(Review)).one().question_index == 1
     assert len(session.exec(select(Answer)).all()) == 2
+
+
+def test_a_clean_body_reaches_bolt_as_slack_sent_it_and_a_cleaned_one_re_serialized() -> None:
+    click = p.block_actions(
+        user_id="U0ALICE",
+        action_id=Act.NEXT,
+        value="1:0",
+        channel_id="C0GENERAL",
+        message_ts="1700000000.000100",
+        response_url="https://hooks.slack.com/actions/T0/1/x",
+    )
+    command = p.slash_command(
+        text="help", user_id="U0ALICE", channel_id="C0GENERAL", response_url="https://h.test/x"
+    )
+    event = p.event_callback(
+        p.message_event(channel="C0GENERAL", user="U0BOB", text="hi", ts="1700000000.000200")
+    )
+    for body, content_type in ((click, None), (command, None), (event, "application/json")):
+        assert shapes.check(body, content_type) == body
+    dirty = event.replace('"text": "hi"', '"text": "h\\u0000i \\ud800"')
+    assert dirty != event
+    cleaned = json.loads(shapes.check(dirty, "application/json"))
+    assert cleaned["event"]["text"] == "hi \ufffd"
 
 
 # --- NUL and lone surrogates -------------------------------------------------------------

@@ -258,3 +258,31 @@ def _channel(channel: str) -> dict[str, Any]:
             Block.CHANNEL: {"type": "conversations_select", "selected_conversation": channel}
         }
     }
+
+
+@pytest.mark.parametrize("text", ["list", "search checkout outage", "actions", "stats"])
+def test_a_beta_command_in_alphas_channel_shows_nothing_of_alpha(
+    app: Bot, session: Session, alpha: dict[str, Any], text: str
+) -> None:
+    before = snapshot(session)
+    shown = _command_shows(app, text, user=DANA, team=BETA)
+    assert "Checkout outage after the Friday deploy" not in shown
+    assert "canary" not in shown.lower()
+    assert "*Reviews*\\n1" not in shown  # stats: alpha's one review is not counted
+    assert snapshot(session) == before
+    mine = _command_shows(app, text, user="U0ALICE", team=ALPHA)  # the same, in alpha
+    if text.startswith(("list", "search")):
+        assert "Checkout outage after the Friday deploy" in mine
+    if text == "stats":
+        assert "*Reviews*\\n1" in mine
+
+
+def _command_shows(app: Bot, text: str, *, user: str, team: str) -> str:
+    responses = len(app.standin.responses)
+    response = app.command(text, user=user, channel="C0GENERAL", team=team)
+    assert response.status == 200
+    return json.dumps(
+        [response.json() if response.body else None]
+        + [r["body"] for r in app.standin.responses[responses:]],
+        ensure_ascii=False,
+    )

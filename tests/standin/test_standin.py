@@ -352,3 +352,12 @@ def test_ephemerals_need_the_user_in_the_channel(standin, client):
     with pytest.raises(SlackApiError) as outsider:
         client.chat_postEphemeral(channel="C0LESSONS", user="U0CAROL", text="psst")
     assert outsider.value.response["error"] == "user_not_in_channel"
+
+
+def test_a_trigger_opens_one_modal(standin, client):
+    """As Slack: a second views.open with the same trigger id is refused."""
+    client.views_open(trigger_id="t-once", view=MODAL)
+    with pytest.raises(SlackApiError) as again:
+        client.views_open(trigger_id="t-once", view=MODAL)
+    assert again.value.response["error"] == "exchanged_trigger_id"
+    assert len(standin.open_views) == 1
