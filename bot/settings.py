@@ -87,57 +87,62 @@ def _bool(name: str, *, default: bool) -> Any:
     return text(name, default, read)
 
 
-def _prefixed(name: str, value: str, prefix: str) -> str:
-    if not value.startswith(prefix):
-        kind = "a bot token" if prefix == "xoxb-" else "an app-level token"
-        raise SettingsError(name, f"must be {kind} starting with {prefix}")
+def _bot_token(name: str, value: str) -> str:
+    if not value.startswith("xoxb-"):
+        raise SettingsError(name, "must be a bot token starting with xoxb-")
     return value
 
 
-def _redirect_uri(value: str) -> str:
+def _app_token(name: str, value: str) -> str:
+    if not value.startswith("xapp-"):
+        raise SettingsError(name, "must be an app-level token starting with xapp-")
+    return value
+
+
+def _redirect_uri(name: str, value: str) -> str:
     if not _is_http_url(value):
         raise SettingsError(
-            "SLACK_REDIRECT_URI",
+            name,
             f"must be the full URL like https://aarbot.example.com{REDIRECT_PATH}",
         )
     if not urlsplit(value).path.endswith(REDIRECT_PATH):
         # Slack would send the browser to a path nothing answers (a proxy may add a prefix).
         raise SettingsError(
-            "SLACK_REDIRECT_URI",
+            name,
             f"must end in {REDIRECT_PATH}, where aarbot takes Slack's redirect back, like "
             f"https://aarbot.example.com{REDIRECT_PATH}",
         )
     return value
 
 
-def _time_zone(value: str) -> str:
+def _time_zone(name: str, value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise SettingsError(
-            "AARBOT_DEFAULT_TZ", f"is {value!r}, not an IANA time zone like Europe/Berlin"
+            name, f"is {value!r}, not an IANA time zone like Europe/Berlin"
         ) from None
     return value
 
 
-def _weekday(value: str) -> str:
+def _weekday(name: str, value: str) -> str:
     day = value.lower()[:3]
     if day not in _WEEKDAYS:
-        raise SettingsError("AARBOT_DIGEST_DAY", "must be a weekday name like mon or friday")
+        raise SettingsError(name, "must be a weekday name like mon or friday")
     return day
 
 
-def _leads(value: str) -> tuple[str, ...]:
+def _leads(name: str, value: str) -> tuple[str, ...]:
     leads = tuple(x for x in re.split(r"[\s,]+", value) if x)
     for lead in leads:
         if not _USER_ID.match(lead):
-            raise SettingsError("AARBOT_LEADS", f"has {lead!r}: list Slack user ids like U0123ABC")
+            raise SettingsError(name, f"has {lead!r}: list Slack user ids like U0123ABC")
     return leads
 
 
-def _log_format(value: str) -> str:
+def _log_format(name: str, value: str) -> str:
     if value.lower() not in {"text", "json"}:
-        raise SettingsError("AARBOT_LOG_FORMAT", "must be text or json")
+        raise SettingsError(name, "must be text or json")
     return value.lower()
 
 
@@ -163,7 +168,7 @@ def _channel_id(name: str, value: str) -> str:
     return value
 
 
-def _database_url(url: str) -> str:
+def _database_url(name: str, url: str) -> str:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
@@ -171,15 +176,15 @@ def _database_url(url: str) -> str:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise SettingsError("DATABASE_URL", f"is malformed: {fix}") from None
+        raise SettingsError(name, f"is malformed: {fix}") from None
     backend, _, driver = parsed.drivername.partition("+")
     if backend == "sqlite" and driver in {"", "pysqlite"}:
         return url
     if backend in {"postgresql", "postgres"} and driver in {"", "psycopg"}:
         if not parsed.database:
-            raise SettingsError("DATABASE_URL", f"names no database: {fix}")
+            raise SettingsError(name, f"names no database: {fix}")
         return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    raise SettingsError("DATABASE_URL", f"uses {parsed.drivername!r}, which aarbot does not: {fix}")
+    raise SettingsError(name, f"uses {parsed.drivername!r}, which aarbot does not: {fix}")
 
 
 def _is_http_url(url: str) -> bool:
@@ -187,23 +192,23 @@ def _is_http_url(url: str) -> bool:
     return parts.scheme in {"http", "https"} and bool(parts.netloc)
 
 
-def _api_url(url: str) -> str:
+def _api_url(name: str, url: str) -> str:
     if not _is_http_url(url):
-        raise SettingsError("SLACK_API_URL", "must be an http(s) URL like https://slack.com/api/")
+        raise SettingsError(name, "must be an http(s) URL like https://slack.com/api/")
     return url if url.endswith("/") else url + "/"
 
 
-def _clock(raw: str) -> str:
+def _clock(name: str, raw: str) -> str:
     match = re.fullmatch(r"(\d{1,2}):(\d{2})", raw)
     if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise SettingsError("AARBOT_NUDGE_TIME", f"is {raw!r}: give a time of day like 09:00")
+        raise SettingsError(name, f"is {raw!r}: give a time of day like 09:00")
     return f"{int(match[1]):02d}:{match[2]}"
 
 
-def _log_level(raw: str) -> str:
+def _log_level(name: str, raw: str) -> str:
     level = raw.upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        raise SettingsError("AARBOT_LOG_LEVEL", "must be DEBUG, INFO, WARNING or ERROR")
+        raise SettingsError(name, "must be DEBUG, INFO, WARNING or ERROR")
     return level
 
 
@@ -214,29 +219,31 @@ class Settings(BaseSettings):
         frozen=True, extra="ignore", case_sensitive=True, validate_by_name=True
     )
 
-    slack_bot_token: str = text("SLACK_BOT_TOKEN", read=lambda n, v: _prefixed(n, v, "xoxb-"))
+    slack_bot_token: str = text("SLACK_BOT_TOKEN", read=_bot_token)
     slack_signing_secret: str = text("SLACK_SIGNING_SECRET")
-    slack_app_token: str = text("SLACK_APP_TOKEN", read=lambda n, v: _prefixed(n, v, "xapp-"))
+    slack_app_token: str = text("SLACK_APP_TOKEN", read=_app_token)
     slack_client_id: str = text("SLACK_CLIENT_ID")
     slack_client_secret: str = text("SLACK_CLIENT_SECRET")
-    slack_redirect_uri: str = text("SLACK_REDIRECT_URI", read=lambda _, v: _redirect_uri(v))
-    database_url: str = text("DATABASE_URL", DEFAULT_DATABASE_URL, lambda _, v: _database_url(v))
-    slack_api_url: str = text("SLACK_API_URL", DEFAULT_SLACK_API_URL, lambda _, v: _api_url(v))
+    slack_redirect_uri: str = text("SLACK_REDIRECT_URI", read=_redirect_uri)
+    database_url: str = text("DATABASE_URL", DEFAULT_DATABASE_URL, _database_url)
+    slack_api_url: str = text("SLACK_API_URL", DEFAULT_SLACK_API_URL, _api_url)
     lessons_channel: str = text("AARBOT_LESSONS_CHANNEL", read=_channel_id)
-    leads: Annotated[tuple[str, ...], NoDecode] = text("AARBOT_LEADS", (), lambda _, v: _leads(v))
+    leads: Annotated[tuple[str, ...], NoDecode] = text("AARBOT_LEADS", (), _leads)
     leads_channel: str = text("AARBOT_LEADS_CHANNEL", read=_channel_id)
     repeat_threshold: int = _int("AARBOT_REPEAT_THRESHOLD", 3, 2, 50)
     repeat_window_days: int = _int("AARBOT_REPEAT_WINDOW_DAYS", 90, 1, 3650)
-    templates_dir: Path | None = text("AARBOT_TEMPLATES_DIR", None, lambda _, v: Path(v))
-    default_tz: str = text("AARBOT_DEFAULT_TZ", "UTC", lambda _, v: _time_zone(v))
-    nudge_time: str = text("AARBOT_NUDGE_TIME", "09:00", lambda _, v: _clock(v))
+    templates_dir: Path | None = text(
+        "AARBOT_TEMPLATES_DIR", None, lambda _name, value: Path(value)
+    )
+    default_tz: str = text("AARBOT_DEFAULT_TZ", "UTC", _time_zone)
+    nudge_time: str = text("AARBOT_NUDGE_TIME", "09:00", _clock)
     nudge_days_before: int = _int("AARBOT_NUDGE_DAYS_BEFORE", 2, 0, 30)
     nudge_overdue_days: int = _int("AARBOT_NUDGE_OVERDUE_DAYS", 2, 1, 60)
     escalate_after_days: int = _int("AARBOT_ESCALATE_AFTER_DAYS", 7, 1, 365)
     nudge_skip_weekends: bool = _bool("AARBOT_NUDGE_SKIP_WEEKENDS", default=True)
     sweep_seconds: int = _int("AARBOT_SWEEP_SECONDS", 60, 5, 3600)
     nudge_max_attempts: int = _int("AARBOT_NUDGE_MAX_ATTEMPTS", 5, 1, 100)
-    digest_day: str = text("AARBOT_DIGEST_DAY", "mon", lambda _, v: _weekday(v))
+    digest_day: str = text("AARBOT_DIGEST_DAY", "mon", _weekday)
     digest_hour: int = _int("AARBOT_DIGEST_HOUR", 9, 0, 23)
     workers: int = _int("AARBOT_WORKERS", 8, 1, 256)
     web_processes: int = _int("AARBOT_WEB_PROCESSES", 1, 1, 64)
@@ -245,8 +252,8 @@ class Settings(BaseSettings):
     job_max_attempts: int = _int("AARBOT_JOB_MAX_ATTEMPTS", 6, 1, 100)
     outbox_poll_ms: int = _int("AARBOT_OUTBOX_POLL_MS", 200, 10, 60000)
     ready_max_job_age: int = _int("AARBOT_READY_MAX_JOB_AGE", 30, 1, 86400)
-    log_level: str = text("AARBOT_LOG_LEVEL", "INFO", lambda _, v: _log_level(v))
-    log_format: str = text("AARBOT_LOG_FORMAT", "text", lambda _, v: _log_format(v))
+    log_level: str = text("AARBOT_LOG_LEVEL", "INFO", _log_level)
+    log_format: str = text("AARBOT_LOG_FORMAT", "text", _log_format)
 
     @classmethod
     def settings_customise_sources(
