@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import ColumnElement, and_
 from sqlmodel import Session, col, select
 
 from storage.models import Action, Escalation, RepeatCheck, Review, Stage
 from storage.search import ranked
-from storage.visibility import listed_in_channel_sql
+from storage.visibility import listed_in_channel
 
-# Only earlier reviews of the same workspace, past setup; a confidential one only in its own
-# channel, where the people reading the new review's thread already saw it.
 # The width of escalations.chain_ids: a longer chain keeps its newest ids (flows/repeats.py).
 CHAIN_IDS_LENGTH = Escalation.__table__.c.chain_ids.type.length
-_EARLIER = f"r.id < :me AND r.stage <> :setup AND {listed_in_channel_sql('r')}"
+
+
+def _earlier(review: Review) -> ColumnElement[bool]:
+    # Only earlier reviews of the same workspace, past setup; a confidential one only in its
+    # own channel, where the people reading the new review's thread already saw it.
+    return and_(
+        col(Review.id) < review.id,
+        Review.stage != Stage.SETUP,
+        listed_in_channel(channel_id=review.channel_id),
+    )
 
 
 def candidates(
@@ -26,8 +34,7 @@ def candidates(
         session=session,
         team_id=review.team_id,
         terms=terms,
-        where=_EARLIER,
-        params={"me": review.id, "setup": Stage.SETUP.value, "channel": review.channel_id},
+        where=_earlier(review),
         limit=limit,
         any_word=True,
     )

@@ -11,15 +11,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from typing import Any
 
-from sqlalchemy import TextClause, text
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, column, func, literal_column
+from sqlalchemy import table as sql_table
 from sqlmodel import Session, col, select
 
 from storage.lessons import lessons_of
 from storage.models import Review
-from storage.visibility import visible_sql
+from storage.visibility import visible_to
 
 MAX_WORDS = 12
 MAX_WORD_LENGTH = 64
@@ -78,25 +78,44 @@ def tsquery(terms: list[str], *, any_word: bool = False) -> str:
 # bm25 is lower-is-better; the title counts four times as much as the body. Ranking inside the
 # FTS table first and joining only the best :window rows halves the time of a common word;
 # when fewer than :limit of those pass the filters, ranked() asks again without the window.
-# Only constant SQL from our own code is formatted into these; every value is a bound parameter.
-_SQLITE_SEARCH = (
-    "SELECT r.id, -f.score AS rank FROM"
-    " (SELECT rowid, bm25(reviews_fts, 4.0, 1.0) AS score FROM reviews_fts"
-    "  WHERE reviews_fts MATCH :q ORDER BY score LIMIT :window) AS f"
-    " JOIN reviews r ON r.id = f.rowid"
-    " WHERE r.team_id = :team AND ({where})"
-    " ORDER BY rank DESC, r.id DESC LIMIT :limit"
-)
-_POSTGRES_SEARCH = (
-    "SELECT r.id, ts_rank_cd(s.document, q.query) AS rank"
-    " FROM review_search s JOIN reviews r ON r.id = s.review_id,"
-    " to_tsquery('english', :q) AS q(query)"
-    " WHERE s.document @@ q.query AND r.team_id = :team AND ({where})"
-    " ORDER BY rank DESC, r.id DESC LIMIT :limit"
-)
+# The index tables are kept by triggers, not models: only the columns read are named here.
+_FTS = sql_table("reviews_fts", column("rowid", Integer))
+_FTS_TABLE = literal_column("reviews_fts")  # FTS5's hidden column named after its table
+_DOCUMENTS = sql_table("review_search", column("review_id", Integer), column("document"))
 _OWN_PARAMS = frozenset({"q", "team", "limit", "window"})
-# Confidential reviews only for leads and the review's own people.
-_VISIBLE = visible_sql("r")
+
+
+def _sqlite_search(where: ColumnElement[bool]) -> Select[Any]:
+    score = func.bm25(_FTS_TABLE, 4.0, 1.0).label("score")
+    best = (
+        select(_FTS.c.rowid, score)
+        .where(_FTS_TABLE.op("MATCH")(bindparam("q")))
+        .order_by(score)
+        .limit(bindparam("window", type_=Integer))
+        .subquery("f")
+    )
+    rank = (-best.c.score).label("rank")
+    return (
+        select(col(Review.id), rank)
+        .select_from(best)
+        .join(Review, col(Review.id) == best.c.rowid)
+        .where(Review.team_id == bindparam("team"), where)
+        .order_by(rank.desc(), col(Review.id).desc())
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+def _postgres_search(where: ColumnElement[bool]) -> Select[Any]:
+    query = func.to_tsquery(literal_column("'english'::regconfig"), bindparam("q"))
+    rank = func.ts_rank_cd(_DOCUMENTS.c.document, query).label("rank")
+    return (
+        select(col(Review.id), rank)
+        .select_from(_DOCUMENTS)
+        .join(Review, col(Review.id) == _DOCUMENTS.c.review_id)
+        .where(_DOCUMENTS.c.document.op("@@")(query), Review.team_id == bindparam("team"), where)
+        .order_by(rank.desc(), col(Review.id).desc())
+        .limit(bindparam("limit", type_=Integer))
+    )
 
 
 def search_reviews(
@@ -112,8 +131,8 @@ def search_reviews(
             session=session,
             team_id=team_id,
             terms=terms,
-            where=_VISIBLE,
-            params={"viewer": viewer_id, "lead": is_lead},
+            # Confidential reviews only for leads and the review's own people.
+            where=visible_to(viewer_id=viewer_id, is_lead=is_lead),
             limit=limit,
             any_word=any_word,
         )
@@ -129,22 +148,23 @@ def ranked(
     session: Session,
     team_id: str,
     terms: list[str],
-    where: str,
-    params: Mapping[str, Any],
+    where: ColumnElement[bool],
+    params: Mapping[str, Any] | None = None,
     limit: int,
     any_word: bool,
 ) -> list[tuple[int, float]]:
     """(review id, rank) of the team's reviews matching `terms` and `where`, best first.
 
-    `where` is constant SQL over the review alias `r`, never built from input; its values
-    come in `params`. With `any_word` one word is enough, else every word must match.
+    `where` is an expression over `Review`; `params` fills any `bindparam` of it left without
+    a value. With `any_word` one word is enough, else every word must match.
     """
+    params = params or {}
     if not terms or limit <= 0:
         return []
     if _OWN_PARAMS & params.keys():
         raise ValueError(f"reserved parameter names: {sorted(_OWN_PARAMS & params.keys())}")
     windowed = session.get_bind().dialect.name == "sqlite"
-    sql = _search_sql(windowed, where)
+    sql = _sqlite_search(where) if windowed else _postgres_search(where)
     query = fts5_query(terms, any_word=any_word) if windowed else tsquery(terms, any_word=any_word)
     bound = {**params, "q": query, "team": team_id, "limit": limit}
     bound["window"] = limit * WINDOW_FACTOR
@@ -155,11 +175,6 @@ def ranked(
         bound["window"] = -1
         rows = session.connection().execute(sql, bound).all()
     return [(int(review_id), float(rank)) for review_id, rank in rows]
-
-
-@cache
-def _search_sql(windowed: bool, where: str) -> TextClause:
-    return text((_SQLITE_SEARCH if windowed else _POSTGRES_SEARCH).format(where=where))
 
 
 def _hits(session: Session, ranked: list[tuple[int, float]]) -> list[SearchHit]:

@@ -4,50 +4,40 @@ A review is visible to everyone in its workspace unless it is confidential; a co
 only to its facilitator, its participants (listed at the start, or who answered) and the leads.
 Owning one of its actions grants the action, not the review: the owner sees and acts on the
 action, with the review unnamed (bot/blocks/kit.py HIDDEN). Another review's thread may name a
-confidential review only in its own channel. The rule is SQL text so the raw full-text
-queries (storage/search.py) and the ORM queries share the very same words.
+confidential review only in its own channel. The rule is one SQLAlchemy expression over the
+`reviews` table, so the full-text queries (storage/search.py) and the ORM queries share it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import TextClause, text
+from sqlalchemy import ColumnElement, and_, exists, not_, or_, true
 from sqlmodel import Session, col, select
 
-from storage.models import Review
+from storage.models import Participant, Review
+
+_PARTICIPANTS = Participant.__table__.alias("vp")  # type: ignore[attr-defined]
 
 
-def _alias(alias: str) -> str:
-    # Only the alias, a name from our own code, is formatted in; values are bound parameters.
-    if not alias.isidentifier():
-        raise ValueError(f"not a table alias: {alias!r}")
-    return alias
-
-
-def visible_sql(alias: str = "reviews") -> str:
-    """SQL that is true when `:viewer` (a lead when `:lead`) may see the review `alias`."""
-    alias = _alias(alias)
-    return (
-        f"(:lead OR NOT {alias}.confidential OR {alias}.facilitator_id = :viewer"  # noqa: S608
-        " OR EXISTS (SELECT 1 FROM participants vp"
-        f" WHERE vp.review_id = {alias}.id AND vp.user_id = :viewer))"
+def visible_to(*, viewer_id: str, is_lead: bool) -> ColumnElement[bool]:
+    """A WHERE clause keeping the reviews (table `reviews`) this person may see."""
+    if is_lead:
+        return true()
+    # An alias of its own, so a query that joins participants itself leaves this one alone.
+    is_participant = exists().where(
+        and_(_PARTICIPANTS.c.review_id == Review.id, _PARTICIPANTS.c.user_id == viewer_id)
     )
+    return or_(not_(col(Review.confidential)), Review.facilitator_id == viewer_id, is_participant)
 
 
-def listed_in_channel_sql(alias: str = "reviews") -> str:
-    """SQL that is true when the review `alias` may be named in a thread of channel `:channel`.
+def listed_in_channel(*, channel_id: str) -> ColumnElement[bool]:
+    """True when a review (table `reviews`) may be named in a thread of this channel.
 
     A confidential review only in its own channel, whose readers already saw it posted; even
     there its answers are not repeated (flows/repeats.py), as a lesson card leaves them out.
     """
-    alias = _alias(alias)
-    return f"(NOT {alias}.confidential OR {alias}.channel_id = :channel)"
-
-
-def visible_to(*, viewer_id: str, is_lead: bool) -> TextClause:
-    """A WHERE clause keeping the reviews (table `reviews`) this person may see."""
-    return text(visible_sql()).bindparams(viewer=viewer_id, lead=is_lead)
+    return or_(not_(col(Review.confidential)), Review.channel_id == channel_id)
 
 
 def visible_review_ids(

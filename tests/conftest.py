@@ -94,7 +94,11 @@ def bot(deps: Deps, standin: SlackStandIn) -> Iterator[Bot]:
 @pytest.fixture
 def make_settings(settings: Settings):
     """Settings with some fields changed."""
-    return lambda **changes: replace(settings, **changes)
+
+    def changed(**changes: Any) -> Settings:
+        return settings.model_copy(update=changes)
+
+    return changed
 
 
 @pytest.fixture
@@ -104,7 +108,7 @@ def make_bot(deps: Deps, standin: SlackStandIn) -> Iterator[Any]:
 
     def build(**changes: Any) -> Bot:
         harness = Bot(
-            deps=replace(deps, settings=replace(deps.settings, **changes)),
+            deps=replace(deps, settings=deps.settings.model_copy(update=changes)),
             standin=standin,
             secret=SIGNING_SECRET,
         )

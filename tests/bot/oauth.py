@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -38,7 +37,7 @@ def oauth_bot(
     """The real app in multi-workspace mode (settings `changes` applied); the stand-in knows
     its client id and secret."""
     standin.oauth_app(CLIENT_ID, CLIENT_SECRET)
-    settings = replace(oauth_settings(standin, database_url), **changes)
+    settings = oauth_settings(standin, database_url).model_copy(update=changes)
     harness = Bot(
         deps=Deps(settings=settings, engine=engine),
         standin=standin,

@@ -105,7 +105,9 @@ def test_a_nudge_for_a_team_without_an_install_is_retried_then_failed(
 ) -> None:
     row = review(session)  # team T0TEAM, never installed
     due_actions(session, 1, review_row=row)
-    settings = replace(oauth_settings(standin, deps.settings.database_url), nudge_max_attempts=2)
+    settings = oauth_settings(standin, deps.settings.database_url).model_copy(
+        update={"nudge_max_attempts": 2}
+    )
     deps = replace(deps, settings=settings)
     clients = team_clients(settings, engine)
 

@@ -214,7 +214,7 @@ def test_a_late_sweep_sends_one_nudge_per_action_the_most_relevant(
 def test_escalations_are_grouped_one_dm_per_person_per_sweep(
     session: Session, deps: Deps, standin: SlackStandIn
 ) -> None:
-    deps = replace(deps, settings=replace(deps.settings, leads=("U0CAROL",)))
+    deps = replace(deps, settings=deps.settings.model_copy(update={"leads": ("U0CAROL",)}))
     first, second = review(session, standin, title="Checkout"), review(session, standin)
     late = {"kind": "escalation", "review_date": TODAY - timedelta(days=7)}
     actions = due_actions(session, 5, review_row=first, **late)

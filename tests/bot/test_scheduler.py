@@ -17,7 +17,7 @@ from bot.standin import SlackStandIn
 def test_every_job_has_a_fixed_id_runs_alone_and_coalesces(
     deps: Deps, standin: SlackStandIn
 ) -> None:
-    deps = replace(deps, settings=replace(deps.settings, sweep_seconds=30))
+    deps = replace(deps, settings=deps.settings.model_copy(update={"sweep_seconds": 30}))
     scheduler = build_scheduler(deps)
     scheduler.start(paused=True)  # job defaults apply once the jobs reach their store
     jobs = {job.id: job for job in scheduler.get_jobs()}

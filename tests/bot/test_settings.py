@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings
+from bot.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, load_settings
 
 NO_DOTENV = Path("/nonexistent/.env")
 
@@ -85,3 +85,29 @@ def test_running_needs_a_token_and_a_secret() -> None:
     settings = load_settings({}, dotenv_path=NO_DOTENV)
     with pytest.raises(SettingsError, match="SLACK_BOT_TOKEN"):
         settings.require_slack(socket_mode=False)
+
+
+def test_settings_built_in_code_read_neither_the_environment_nor_dotenv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text("DATABASE_URL=sqlite:///from-file.db\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-env")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    settings = Settings(workers=2)
+    assert (settings.slack_bot_token, settings.database_url) == ("", DEFAULT_DATABASE_URL)
+    loaded = load_settings()
+    assert (loaded.slack_bot_token, loaded.database_url) == (
+        "xoxb-from-env",
+        "sqlite:///from-file.db",
+    )
+    assert loaded.model_copy(update={"workers": 3}).workers == 3
+
+
+def test_a_list_and_a_time_are_read_from_dotenv(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("AARBOT_LEADS=U0ALICE, U0BOB\nAARBOT_NUDGE_TIME=7:30\nAARBOT_WORKERS=\n")
+    settings = load_settings({}, dotenv_path=dotenv)
+    assert settings.leads == ("U0ALICE", "U0BOB")
+    assert (settings.nudge_hour, settings.nudge_minute) == (7, 30)
+    assert settings.workers == 8

@@ -18,7 +18,7 @@ from tests.bot.nudging import NOW, due_actions, only_nudge, review
 def test_an_escalation_posts_in_the_review_thread_and_dms_the_facilitator_and_leads(
     session: Session, deps: Deps, standin: SlackStandIn
 ) -> None:
-    deps = replace(deps, settings=replace(deps.settings, leads=("U0CAROL",)))
+    deps = replace(deps, settings=deps.settings.model_copy(update={"leads": ("U0CAROL",)}))
     row = review(session, standin)
     [action] = due_actions(
         session,
@@ -48,7 +48,9 @@ def test_an_escalation_posts_in_the_review_thread_and_dms_the_facilitator_and_le
 def test_an_escalation_goes_on_past_a_lead_who_cannot_get_a_dm(
     session: Session, deps: Deps, standin: SlackStandIn
 ) -> None:
-    deps = replace(deps, settings=replace(deps.settings, leads=("U0DEACT", "U0CAROL")))
+    deps = replace(
+        deps, settings=deps.settings.model_copy(update={"leads": ("U0DEACT", "U0CAROL")})
+    )
     row = review(session, standin)
     [action] = due_actions(
         session, 1, review_row=row, kind="escalation", review_date=NOW.date() - timedelta(7)
@@ -83,7 +85,7 @@ def test_an_escalation_whose_facilitator_has_left_is_still_posted_in_the_thread(
 def test_an_escalation_is_not_sent_again_when_only_its_thread_post_fails(
     session: Session, deps: Deps, standin: SlackStandIn
 ) -> None:
-    deps = replace(deps, settings=replace(deps.settings, leads=("U0CAROL",)))
+    deps = replace(deps, settings=deps.settings.model_copy(update={"leads": ("U0CAROL",)}))
     row = review(session, channel_id="C0OPS")  # the bot has since been removed from #ops
     [action] = due_actions(
         session, 1, review_row=row, kind="escalation", review_date=NOW.date() - timedelta(7)
@@ -103,7 +105,7 @@ def test_an_escalation_is_not_sent_again_when_only_its_thread_post_fails(
 def test_an_escalation_is_retried_when_its_first_dm_fails(
     session: Session, deps: Deps, standin: SlackStandIn
 ) -> None:
-    deps = replace(deps, settings=replace(deps.settings, leads=("U0CAROL",)))
+    deps = replace(deps, settings=deps.settings.model_copy(update={"leads": ("U0CAROL",)}))
     row = review(session, standin)
     [action] = due_actions(
         session, 1, review_row=row, kind="escalation", review_date=NOW.date() - timedelta(7)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -33,7 +32,7 @@ def test_team_templates_load_and_a_broken_one_is_logged(
     (tmp_path / "lost_deal.yml").write_text(TEAM)
     (tmp_path / "broken.yml").write_text("key: broken\nquestions: [\n")
     with caplog.at_level(logging.ERROR, logger="aarbot.templates"):
-        deps = Deps.from_settings(replace(settings, templates_dir=tmp_path), engine)
+        deps = Deps.from_settings(settings.model_copy(update={"templates_dir": tmp_path}), engine)
     assert set(deps.templates.templates) == {"miss", "success", "postmortem", "lost_deal"}
     assert any("broken.yml" in r.getMessage() for r in caplog.records)
     assert deps.template("lost_deal").name == "Lost deal review"
