@@ -12,6 +12,9 @@ scheduler's sweeps, which work across workspaces, are not scoped.
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
 from sqlmodel import Session
@@ -43,19 +46,23 @@ def team_of_session(session: Session) -> str | None:
     return session.info.get(TEAM_KEY)
 
 
-def _criteria(team_id: str) -> list:
+@functools.lru_cache(maxsize=1024)
+def _criteria(team_id: str) -> dict[type, Any]:
+    """The criteria for each team-owned model, built once per team (they are immutable)."""
     reviews = select(Review.id).where(Review.team_id == team_id)
     actions = select(Action.id).where(Action.review_id.in_(reviews))
     by_review = (Participant, Answer, Action, Lesson, RepeatCheck)
-    return [
-        with_loader_criteria(Review, Review.team_id == team_id, include_aliases=True),
-        with_loader_criteria(Escalation, Escalation.team_id == team_id, include_aliases=True),
-        *(
-            with_loader_criteria(model, model.review_id.in_(reviews), include_aliases=True)
-            for model in by_review
+    return {
+        Review: with_loader_criteria(Review, Review.team_id == team_id, include_aliases=True),
+        Escalation: with_loader_criteria(
+            Escalation, Escalation.team_id == team_id, include_aliases=True
         ),
-        with_loader_criteria(Nudge, Nudge.action_id.in_(actions), include_aliases=True),
-    ]
+        **{
+            model: with_loader_criteria(model, model.review_id.in_(reviews), include_aliases=True)
+            for model in by_review
+        },
+        Nudge: with_loader_criteria(Nudge, Nudge.action_id.in_(actions), include_aliases=True),
+    }
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -64,4 +71,12 @@ def _only_this_team(state: ORMExecuteState) -> None:
     if team_id is None or state.is_column_load or state.is_relationship_load:
         return
     if state.is_select or state.is_update or state.is_delete:
-        state.statement = state.statement.options(*_criteria(team_id))
+        # A statement whose rows are all of team-owned models needs only their criteria (a
+        # row of one is the team's, and so is what it joins); any other gets them all.
+        criteria = _criteria(team_id)
+        models = [m.class_ for m in state.all_mappers]
+        if models and all(model in criteria for model in models):
+            wanted = [criteria[model] for model in dict.fromkeys(models)]
+        else:
+            wanted = list(criteria.values())
+        state.statement = state.statement.options(*wanted)
