@@ -14,6 +14,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from storage.turns import Turns
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 # Any fixed number works; it only has to be the same in every replica.
 _MIGRATION_LOCK_ID = 0x4161_5262
@@ -46,11 +48,31 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             connect_args={"check_same_thread": False, "timeout": 30},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        turns = Turns()
+
+        def begin(conn) -> None:
+            if not conn.get_execution_options().get(DEFERRED):
+                turns.acquire()
+                conn.info[_TURN] = True
+            try:
+                _sqlite_begin(conn)
+            except BaseException:
+                _end_turn(conn)
+                raise
+
+        def _end_turn(conn) -> None:
+            if conn.info.pop(_TURN, False):
+                turns.release()
+
+        event.listen(engine, "begin", begin)
+        event.listen(engine, "commit", _end_turn)
+        event.listen(engine, "rollback", _end_turn)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
+# Set on a connection while its transaction holds this process's writer turn (storage/turns.py).
+_TURN = "aarbot_turn"
 # An execution option: transactions of a connection carrying it begin with plain BEGIN.
 DEFERRED = "aarbot_deferred_begin"
 

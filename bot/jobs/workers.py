@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from bot.deps import Deps
 from bot.jobs.runner import run
-from storage import outbox
+from storage import outbox, turns
 from storage.db import session_scope
 from storage.types import utcnow
 
@@ -179,6 +179,7 @@ class OutboxWorkers:
         owner = worker_id()
         poll = self.deps.settings.outbox_poll_ms / 1000
         _lower_priority()
+        turns.background()  # on SQLite, requests get the write lock before this thread
         while not self._stopping.is_set():
             with _WAKE:
                 seen = _generation[0]
