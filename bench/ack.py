@@ -320,6 +320,12 @@ def parse_args() -> argparse.Namespace:
         help="AARBOT_WORKERS, and the bare apps' thread count",
     )
     parser.add_argument(
+        "--processes",
+        type=int,
+        default=Settings().web_processes,
+        help="AARBOT_WEB_PROCESSES, and the bare apps' gunicorn processes",
+    )
+    parser.add_argument(
         "--database-url", help="an empty database (default: a temporary SQLite file)"
     )
     parser.add_argument(
@@ -379,6 +385,7 @@ def main() -> None:
                 DATABASE_URL=url,
                 AARBOT_DATABASE_URL=url,
                 AARBOT_WORKERS=str(args.workers),
+                AARBOT_WEB_PROCESSES=str(args.processes),
             )
             apps = {"aarbot": start_aarbot(env, workdir)}
             processes.append(apps["aarbot"])
@@ -414,7 +421,8 @@ def run(args, secret: str, standin: Process, apps: dict[str, Process]) -> None:
     backend = args.database_url.split(":", 1)[0].split("+", maxsplit=1)[0]
     print(
         f"aarbot ack benchmark: {args.requests} requests per app, {args.senders} senders, "
-        f"{args.workers} server threads, {backend}, bare apps on {args.server}; Python "
+        f"{args.processes} x {args.workers} server threads, {backend}, "
+        f"bare apps on {args.server}; Python "
         f"{platform.python_version()}, {os.cpu_count()} CPUs, load average {load()}"
     )
     mode = "in the HTTP thread" if args.before_response else "in Bolt's executor"

@@ -344,7 +344,8 @@ def serve_wsgi(application, *, port: int, threads: int, server: str) -> None:
             def load_config(self) -> None:
                 options = {
                     "bind": f"127.0.0.1:{port}",
-                    "workers": 1,
+                    # As many processes as aarbot gets (AARBOT_WEB_PROCESSES, `--processes`).
+                    "workers": int(os.environ.get("AARBOT_WEB_PROCESSES") or 1),
                     "worker_class": "gthread",
                     "threads": threads,
                     "backlog": 256,

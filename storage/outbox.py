@@ -28,7 +28,8 @@ from storage.types import utcnow
 
 # Statuses as literals in SQL, so the planner can use ix_jobs_ready for each branch.
 _WAITING = (JobStatus.PENDING.value, JobStatus.RUNNING.value)
-_INSERT = insert(Job)
+# A Core insert run on the session's connection: the ack path builds no ORM statement.
+_INSERT = insert(Job.__table__)  # type: ignore[arg-type]
 
 
 def enqueue(
@@ -43,19 +44,20 @@ def enqueue(
 ) -> None:
     """Add a job to this session's transaction; it is visible to workers once that commits."""
     now = now or utcnow()
-    session.execute(
-        _INSERT.values(
-            name=name,
-            team_id=team_id,
-            lane=lane[:80] if lane else None,
-            payload=json.dumps(payload, separators=(",", ":")),
-            posts="{}",
-            request_id=request_id,
-            status=JobStatus.PENDING.value,
-            attempts=0,
-            run_after=now,
-            created_at=now,
-        )
+    session.connection().execute(
+        _INSERT,
+        {
+            "name": name,
+            "team_id": team_id,
+            "lane": lane[:80] if lane else None,
+            "payload": json.dumps(payload, separators=(",", ":")),
+            "posts": "{}",
+            "request_id": request_id,
+            "status": JobStatus.PENDING.value,
+            "attempts": 0,
+            "run_after": now,
+            "created_at": now,
+        },
     )
 
 

@@ -7,8 +7,9 @@ from bot.listeners import actions, commands, events, shortcuts, views
 
 def register_listeners(app: App) -> None:
     """Attach all listeners to the app."""
-    commands.register(app)
+    # Bolt tries listeners in this order: the most frequent requests first.
     events.register(app)
     actions.register(app)
-    shortcuts.register(app)
     views.register(app)
+    commands.register(app)
+    shortcuts.register(app)

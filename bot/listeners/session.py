@@ -25,6 +25,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -237,3 +238,43 @@ def attach(register: Callable[..., Any], listener: Callable[..., Any]) -> None:
         register(ack=ack_now, lazy=[listener])
     else:
         register(listener)
+
+
+def attach_by_id(
+    register: Callable[[re.Pattern[str]], Callable[..., Any]],
+    listeners: dict[str, Callable[..., Any]],
+    id_of: Callable[[dict[str, Any]], str],
+) -> None:
+    """Register `listeners` (by action id, callback id or event type) as at most two Bolt
+    listeners, one for those that open a modal and one for the rest, each handing the
+    request to the listener its id names.
+
+    Bolt tries its listeners in turn, building each one's matcher arguments, so a few
+    listeners rather than dozens keep that off every ack.
+    """
+    modal = {k: f for k, f in listeners.items() if getattr(f, "opens_modal", False)}
+    rest = {k: f for k, f in listeners.items() if k not in modal}
+    if rest:
+        wanted = {k: set(inspect.signature(f).parameters) for k, f in rest.items()}
+
+        def run_now(ack: Ack, body: dict, client: WebClient, context: BoltContext, respond):
+            name = id_of(body)
+            given = {"ack": ack, "body": body, "client": client, "context": context}
+            given["respond"] = respond
+            return rest[name](**{k: v for k, v in given.items() if k in wanted[name]})
+
+        register(_exactly(rest))(run_now)
+    if modal:
+
+        def run_lazy(
+            body: dict, client: WebClient, context: BoltContext, respond, request: BoltRequest
+        ) -> None:
+            modal[id_of(body)](
+                body=body, client=client, context=context, respond=respond, request=request
+            )
+
+        register(_exactly(modal))(ack=ack_now, lazy=[run_lazy])
+
+
+def _exactly(names: dict[str, Any]) -> re.Pattern[str]:
+    return re.compile("^(?:" + "|".join(re.escape(n) for n in sorted(names)) + ")$")
