@@ -4,22 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from storage.models import NudgeKind  # stored in nudges.kind; planned here
 
 ONE_DAY = timedelta(days=1)
 SATURDAY = 5
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-class NudgeKind(StrEnum):
-    """What a nudge says: before, on, after the review date, or to the lead."""
-
-    REMINDER = "reminder"
-    DUE = "due"
-    OVERDUE = "overdue"
-    ESCALATION = "escalation"
 
 
 @dataclass(frozen=True)

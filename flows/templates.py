@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from storage.models import GapType  # stored in reviews.gap_type; labelled here
+
 KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # Prompts become Slack header and label text, which Slack truncates or rejects past ~150 chars.
 MAX_PROMPT = 150
@@ -28,15 +30,6 @@ class QuestionKind(StrEnum):
     TEXT = "text"
     GAP_TYPE = "gap_type"
     ACTIONS = "actions"
-
-
-class GapType(StrEnum):
-    """Where a root cause sits: what was missing that made the outcome likely."""
-
-    SKILL = "skill"
-    PROCESS = "process"
-    CONTEXT = "context"
-    RESOURCES = "resources"
 
 
 GAP_LABELS: dict[GapType, str] = {

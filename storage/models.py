@@ -65,6 +65,24 @@ class NudgeStatus(StrEnum):
     SUPERSEDED = "superseded"  # a more relevant nudge of its action was due at the same time
 
 
+class NudgeKind(StrEnum):
+    """What a nudge says: before, on, after the review date, or to the lead."""
+
+    REMINDER = "reminder"
+    DUE = "due"
+    OVERDUE = "overdue"
+    ESCALATION = "escalation"
+
+
+class GapType(StrEnum):
+    """Where a root cause sits: what was missing that made the outcome likely."""
+
+    SKILL = "skill"
+    PROCESS = "process"
+    CONTEXT = "context"
+    RESOURCES = "resources"
+
+
 def _created() -> datetime:
     return utcnow()
 
@@ -109,7 +127,7 @@ class Review(SQLModel, table=True):
     confidential: bool = Field(default=False)
     collect_perspectives: bool = Field(default=False)
     attributed_perspectives: bool = Field(default=False)
-    gap_type: str | None = Field(default=None, max_length=20)
+    gap_type: GapType | None = Field(default=None, sa_type=StrEnumColumn(GapType, 20))
     repeat_of_id: int | None = Field(
         default=None,
         sa_column=Column(Integer, ForeignKey("reviews.id", ondelete="SET NULL"), nullable=True),
@@ -193,6 +211,7 @@ class Nudge(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     action_id: int = Field(sa_column=_fk("actions.id", index=False))
+    # A NudgeKind, kept as text: a kind the code no longer plans still loads (and ranks nowhere).
     kind: str = Field(max_length=20)
     due_at: datetime = Field(sa_column=_ts_column())
     status: NudgeStatus = Field(default=NudgeStatus.PENDING, sa_type=StrEnumColumn(NudgeStatus, 10))

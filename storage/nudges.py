@@ -20,7 +20,7 @@ from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from storage import claims
-from storage.models import Action, Nudge, NudgeStatus, Review
+from storage.models import Action, Nudge, NudgeKind, NudgeStatus, Review
 
 
 def _due(now: datetime, lease_now: datetime):
@@ -38,8 +38,8 @@ def _due(now: datetime, lease_now: datetime):
 HELD = (NudgeStatus.CLAIMED, NudgeStatus.SENDING)
 # What a nudge of a later kind makes of an earlier one due at the same time: a sweep that
 # runs late finds an action's reminder, due and overdue nudges all due, and sends only the
-# most relevant. (Kinds: flows.nudges.NudgeKind; a kind not listed outranks nothing.)
-RANK = {"reminder": 0, "due": 1, "overdue": 2, "escalation": 3}
+# most relevant. A kind not listed outranks nothing.
+RANK = {NudgeKind.REMINDER: 0, NudgeKind.DUE: 1, NudgeKind.OVERDUE: 2, NudgeKind.ESCALATION: 3}
 # The nudges that stand for "the owner was told": sent, or on their way.
 LIVE = (NudgeStatus.PENDING, *HELD, NudgeStatus.SENT)
 
