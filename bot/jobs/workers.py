@@ -14,6 +14,8 @@ import os
 import secrets
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from bot.deps import Deps
@@ -37,6 +39,7 @@ class _InFlight:
 
     def __init__(self) -> None:
         self._count = 0
+        self._jobs = 0
         self._quiet = threading.Condition()
 
     def __enter__(self) -> None:
@@ -54,6 +57,20 @@ class _InFlight:
         with self._quiet:
             if self._count:
                 self._quiet.wait_for(lambda: not self._count, timeout)
+
+    @contextmanager
+    def job_slot(self) -> Iterator[None]:
+        """While requests are in flight, one job at a time: the acks share the interpreter
+        with one job, not with every worker thread."""
+        with self._quiet:
+            self._quiet.wait_for(lambda: not self._count or not self._jobs)
+            self._jobs += 1
+        try:
+            yield
+        finally:
+            with self._quiet:
+                self._jobs -= 1
+                self._quiet.notify_all()
 
 
 IN_FLIGHT = _InFlight()
@@ -185,7 +202,9 @@ class OutboxWorkers:
                 seen = _generation[0]
             IN_FLIGHT.wait_quiet(YIELD_SECONDS)  # an ack waiting for the CPU goes first
             try:
-                if run_one(self.deps, owner, running=self._running):
+                with IN_FLIGHT.job_slot():
+                    ran = run_one(self.deps, owner, running=self._running)
+                if ran:
                     continue
             except Exception:
                 log.exception("the outbox worker could not claim a job")
