@@ -13,7 +13,7 @@ call arrives; three apps are measured:
   before they ack, on the same kind of database as aarbot's (a SQLite file in WAL mode through
   aarbot's own engine settings, or a table in the same PostgreSQL database): the floor for an
   ack that cannot be lost.
-Both bare apps run on the server aarbot uses (`--server`, default: the one bot/server.py
+Both bare apps run on the server aarbot uses (`--server`, default: the one bot/runtime/server.py
 names), with the same thread count, and their listeners run the way aarbot's do.
 
 The same signed requests go to each app, in rounds whose order rotates, so all see the same
@@ -64,7 +64,7 @@ from ack_apps import (
 )
 from ack_traffic import KINDS, Measured, Request, Traffic, send, start_reviews
 
-from bot.settings import Settings
+from bot.runtime.settings import Settings
 
 TICKS = os.sysconf("SC_CLK_TCK")
 APPS = ("bare", "durable", "aarbot")

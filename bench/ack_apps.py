@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # Lets the script run from a checkout without installing the package.
 sys.path.insert(0, str(ROOT))
 
-from bot.ids import COMMAND  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot.runtime.settings import Settings  # noqa: E402
+from bot.slack.ids import COMMAND  # noqa: E402
 
 BOT_TOKEN = "xoxb-bench"  # noqa: S105 - the stand-in takes any xoxb- token
 HERE = Path(__file__).resolve()
@@ -198,8 +198,8 @@ def aarbot_server() -> str:
 
 def aarbot_acks_in_request_thread() -> bool:
     """Whether aarbot's Bolt app runs listeners before the response (process_before_response)."""
-    from bot.app import build_app
-    from bot.deps import Deps
+    from bot.runtime.deps import Deps
+    from bot.slack.app import build_app
     from storage.db import make_engine
 
     settings = Settings(slack_bot_token=BOT_TOKEN, slack_signing_secret="-")  # noqa: S106
@@ -389,9 +389,9 @@ def start_standin(env: dict[str, str], workdir: Path, record: Path | None = None
 
 
 def start_aarbot(env: dict[str, str], workdir: Path) -> Process:
-    """`aarbot run --http` (bot.cli is the `aarbot` console script), scheduler on."""
+    """`aarbot run --http` (bot.cli.main is the `aarbot` console script), scheduler on."""
     port = free_port()
-    args = ["-m", "bot.cli", "run", "--http", "--port", str(port)]
+    args = ["-m", "bot.cli.main", "run", "--http", "--port", str(port)]
     return Process.start("aarbot", args, port, env, workdir)
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from ack_apps import Process
 
-from bot.ids import Act, Block, View
+from bot.slack.ids import Act, Block, View
 from bot.standin import payloads as p
 from bot.standin.signing import sign_request
 
@@ -258,7 +258,7 @@ def start_reviews(bot: Process, secret: str, database_url: str, count: int, resp
     """Start `count` reviews through the bot (/aar, then the modal), one after the other."""
     from sqlmodel import Session, col, select
 
-    from bot.blocks.modals import metadata
+    from bot.slack.blocks.modals import metadata
     from storage.db import make_engine
     from storage.models import Review
 

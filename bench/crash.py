@@ -58,8 +58,8 @@ for _path in (str(ROOT), str(HERE)):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from bot.blocks.modals import metadata  # noqa: E402
-from bot.ids import Act, Block, View  # noqa: E402
+from bot.slack.blocks.modals import metadata  # noqa: E402
+from bot.slack.ids import Act, Block, View  # noqa: E402
 from bot.standin import payloads as p  # noqa: E402
 from bot.standin.signing import sign_request  # noqa: E402
 
@@ -160,7 +160,7 @@ class AppGroup:
             out.write(f"\n--- start {datetime.now(UTC).isoformat()} ---\n".encode())
             out.flush()
             self.popen = subprocess.Popen(  # noqa: S603 - our interpreter, our arguments
-                [sys.executable, "-m", "bot.cli", "run", "--http", "--port", str(self.port)],
+                [sys.executable, "-m", "bot.cli.main", "run", "--http", "--port", str(self.port)],
                 env=self.env,
                 cwd=self.workdir,
                 stdout=out,
@@ -596,7 +596,7 @@ def drain(engine, inputs: Inputs, *, timeout: float, settle: float) -> tuple[flo
 def export(env: dict[str, str], workdir: Path) -> dict:
     """`aarbot export --format json`, parsed."""
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "export", "--format", "json"],
+        [sys.executable, "-m", "bot.cli.main", "export", "--format", "json"],
         env=env,
         cwd=workdir,
         capture_output=True,
@@ -842,7 +842,7 @@ def fresh_database(
             engine.dispose()
 
     subprocess.run(
-        [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+        [sys.executable, "-m", "bot.cli.main", "db", "upgrade"],
         env=clean_env(DATABASE_URL=url, AARBOT_DATABASE_URL=url),
         cwd=workdir,
         check=True,

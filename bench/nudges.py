@@ -20,12 +20,12 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import Engine, event, insert, text  # noqa: E402
 
-from bot.app import build_client  # noqa: E402
-from bot.blocks.nudges import nudge_dm  # noqa: E402
-from bot.deps import Deps  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot.jobs.nudges import sweep  # noqa: E402
+from bot.runtime.deps import Deps  # noqa: E402
+from bot.runtime.settings import Settings  # noqa: E402
+from bot.slack.app import build_client  # noqa: E402
+from bot.slack.blocks.nudges import nudge_dm  # noqa: E402
 from bot.standin import SlackStandIn  # noqa: E402
-from bot.sweep import sweep  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
 from storage.models import Action, Nudge, Review  # noqa: E402
 from storage.nudges import due_ids  # noqa: E402

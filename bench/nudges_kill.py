@@ -37,12 +37,12 @@ from sqlalchemy import Engine, func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import col  # noqa: E402
 
-from bot.app import build_client  # noqa: E402
-from bot.deps import Deps  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot.jobs.nudges import LEASE, carried_nudge_ids, sweep  # noqa: E402
+from bot.runtime.deps import Deps  # noqa: E402
+from bot.runtime.settings import Settings  # noqa: E402
+from bot.slack.app import build_client  # noqa: E402
 from bot.standin import SlackStandIn  # noqa: E402
 from bot.standin.state import Call  # noqa: E402
-from bot.sweep import LEASE, carried_nudge_ids, sweep  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402
 from storage.models import Action, Nudge, NudgeStatus, Review  # noqa: E402
 
@@ -124,7 +124,7 @@ def sweeper(name: str, url: str, api_url: str, workdir: Path) -> subprocess.Pope
         "PYTHONPATH": str(ROOT),
     }
     return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "-m", "bot.cli", "nudges", "run-once", "--now", NOW.isoformat()],
+        [sys.executable, "-m", "bot.cli.main", "nudges", "run-once", "--now", NOW.isoformat()],
         env=env,
         cwd=workdir,
         stdout=subprocess.DEVNULL,

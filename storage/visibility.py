@@ -3,7 +3,7 @@
 A review is visible to everyone in its workspace unless it is confidential; a confidential one
 only to its facilitator, its participants (listed at the start, or who answered) and the leads.
 Owning one of its actions grants the action, not the review: the owner sees and acts on the
-action, with the review unnamed (bot/blocks/kit.py HIDDEN). Another review's thread may name a
+action, with the review unnamed (bot/slack/blocks/kit.py HIDDEN). Another review's thread may name a
 confidential review only in its own channel. The rule is one SQLAlchemy expression over the
 `reviews` table, so the full-text queries (storage/search.py) and the ORM queries share it.
 """

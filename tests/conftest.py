@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.deps import Deps
-from bot.settings import Settings
+from bot.runtime.deps import Deps
+from bot.runtime.settings import Settings
 from bot.standin import SlackStandIn
 from bot.standin.driver import Bot
 from storage.db import deferred, make_engine

@@ -1,7 +1,7 @@
 """Runs one claimed job: finds its function, gives it what it asks for, and settles the row.
 
 A job names a function of aarbot's (`module:qualname`, only under `bot.`) or a listener that
-runs after its ack (registered by `bot.listeners.session.after_ack`), with JSON arguments and
+runs after its ack (registered by `bot.slack.listeners.session.after_ack`), with JSON arguments and
 the request it follows: its body and who, where and which team. The function gets, by name,
 any of `session` (this job's, committed before each Web API call and at the end), `client`
 (a bot/jobs/client.py JobClient for the job's team), `deps`, `respond` (the request's
@@ -39,11 +39,11 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from bot.clients import NotInstalledError, team_clients
-from bot.deps import Deps
-from bot.errors import handle_error
 from bot.jobs.client import JobClient, posted_of
-from bot.logs import continue_request
+from bot.runtime.deps import Deps
+from bot.runtime.logs import continue_request
+from bot.slack.clients import NotInstalledError, team_clients
+from bot.slack.errors import handle_error
 from storage import outbox, tenancy, writes
 from storage.db import end_before_call, session_scope
 from storage.models import Job
@@ -53,7 +53,7 @@ log = logging.getLogger("aarbot.jobs")
 
 DEPS_KEY = "deps"
 REQUEST_ID_KEY = "aarbot_request_id"
-# Listeners that run after their ack, by name: filled as bot.listeners is imported.
+# Listeners that run after their ack, by name: filled as bot.slack.listeners is imported.
 AFTER_ACK: dict[str, Callable[..., Any]] = {}
 _TRANSIENT_SLACK = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable"}

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from bot.deps import Deps
 from bot.jobs.runner import run
+from bot.runtime.deps import Deps
 from storage import outbox, turns
 from storage.db import session_scope
 from storage.types import utcnow
@@ -35,7 +35,7 @@ NICENESS = 5
 
 
 class _InFlight:
-    """How many of Slack's requests this process is answering right now (bot/web.py)."""
+    """How many of Slack's requests this process is answering right now (bot/runtime/web.py)."""
 
     def __init__(self) -> None:
         self._count = 0

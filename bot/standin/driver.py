@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from bot.app import build_app
-from bot.deps import Deps
 from bot.jobs.workers import drain
+from bot.runtime.deps import Deps
+from bot.runtime.web import make_wsgi_app
+from bot.slack.app import build_app
 from bot.standin import payloads
 from bot.standin.server import SlackStandIn
 from bot.standin.signing import sign_request
 from bot.standin.state import TEAM_ID
-from bot.web import make_wsgi_app
 
 
 class TrackingExecutor(ThreadPoolExecutor):

@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.clients import InstalledClients
-from bot.ids import Act
-from bot.settings import Settings
+from bot.runtime.settings import Settings
+from bot.slack.clients import InstalledClients
+from bot.slack.ids import Act
 from bot.standin import SlackStandIn
 from bot.standin.state import BOT_USER_ID
 from storage import nudges, reviews

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from bot.deps import Deps
-from bot.settings import Settings
+from bot.runtime.deps import Deps
+from bot.runtime.settings import Settings
 from bot.standin import SlackStandIn
 from bot.standin.driver import Bot
 from tests.conftest import SIGNING_SECRET

@@ -23,7 +23,7 @@ def free_port() -> int:
 
 def aarbot(*args: str, env: dict[str, str], cwd: Path, **kwargs) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.cli.main", *args],
         env=env,
         cwd=cwd,
         stdout=subprocess.PIPE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bot.ids import Act, Block
+from bot.slack.ids import Act, Block
 from bot.standin import payloads as p
 from bot.standin.driver import Bot
 from bot.standin.state import TEAM_ID

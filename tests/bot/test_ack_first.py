@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_app
-from bot.deps import Deps
-from bot.ids import Act, Block, View
+from bot.runtime.deps import Deps
+from bot.slack.app import build_app
+from bot.slack.ids import Act, Block, View
 from bot.standin import payloads as p
 from bot.standin.driver import Bot, Response
 from tests.bot import reviewing as r

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.ids import Act
+from bot.slack.ids import Act
 from bot.standin.driver import Bot
 from storage.models import Action
 from tests.bot import reviewing as r

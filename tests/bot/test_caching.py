@@ -7,7 +7,7 @@ import threading
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot.channels import ChannelCache
+from bot.slack.channels import ChannelCache
 from bot.standin import SlackStandIn
 from bot.standin import payloads as p
 from bot.standin.driver import Bot

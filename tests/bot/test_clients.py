@@ -9,11 +9,11 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.app import build_client
-from bot.clients import InstalledClients, NotInstalledError, OneClient, team_clients
-from bot.deps import Deps
+from bot.jobs.nudges import sweep
+from bot.runtime.deps import Deps
+from bot.slack.app import build_client
+from bot.slack.clients import InstalledClients, NotInstalledError, OneClient, team_clients
 from bot.standin import SlackStandIn
-from bot.sweep import sweep
 from tests.bot.nudging import NOW, due_actions, review
 from tests.bot.oauth import oauth_bot, oauth_settings
 

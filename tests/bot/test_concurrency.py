@@ -21,8 +21,8 @@ import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from bot.ids import Act, Block
 from bot.jobs.workers import OutboxWorkers
+from bot.slack.ids import Act, Block
 from bot.standin import SlackStandIn
 from bot.standin import payloads as p
 from bot.standin.driver import Bot

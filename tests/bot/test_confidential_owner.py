@@ -15,14 +15,14 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot.app import build_client
-from bot.deps import Deps
-from bot.digest import send_weekly_digest
-from bot.ids import Act, Block, Option, View
+from bot.jobs.digest import send_weekly_digest
+from bot.jobs.nudges import sweep
+from bot.runtime.deps import Deps
+from bot.slack.app import build_client
+from bot.slack.ids import Act, Block, Option, View
 from bot.standin import SlackStandIn
 from bot.standin import payloads as p
 from bot.standin.driver import Bot
-from bot.sweep import sweep
 from storage import reviews as store
 from storage.models import Action, Review
 from storage.nudges import nudges_of

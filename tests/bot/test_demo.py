@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import demo_render as render
-from bot.demo import ACTION_WHAT, ANSWERS, LESSON, run_demo
+from bot.cli import demo_render as render
+from bot.cli.demo import ACTION_WHAT, ANSWERS, LESSON, run_demo
 
 MISS_PROMPTS = (
     "What did we expect to happen?",
@@ -85,7 +85,7 @@ def test_aarbot_demo_runs_from_an_empty_directory_with_a_clean_environment(
     env = {"PATH": os.environ.get("PATH", ""), "SYSTEMROOT": os.environ.get("SYSTEMROOT", "")}
     (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=garbage\nDATABASE_URL=nonsense://\n")
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "demo"],
+        [sys.executable, "-m", "bot.cli.main", "demo"],
         check=False,
         cwd=tmp_path,
         env=env,

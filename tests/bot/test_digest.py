@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from bot.app import build_client
-from bot.deps import Deps
-from bot.digest import send_weekly_digest
+from bot.jobs.digest import send_weekly_digest
+from bot.runtime.deps import Deps
+from bot.slack.app import build_client
 from bot.standin import SlackStandIn
 from storage.digests import last_digest_at
 from storage.models import Action, ActionStatus

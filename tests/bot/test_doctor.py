@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.cli import main
-from bot.scopes import REQUIRED_SCOPES
+from bot.cli.main import main
+from bot.slack.scopes import REQUIRED_SCOPES
 from bot.standin import SlackStandIn
 from storage.db import downgrade, make_engine, upgrade
 from tests.bot.processes import clean_env
@@ -63,7 +63,7 @@ def test_required_scopes_are_the_manifests_bot_scopes() -> None:
 
 def test_no_settings_at_all_says_what_to_set_and_creates_no_database(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "doctor"],
+        [sys.executable, "-m", "bot.cli.main", "doctor"],
         env=clean_env(),
         cwd=tmp_path,
         capture_output=True,

@@ -35,7 +35,7 @@ def _cli(
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     env["DATABASE_URL"] = database_url
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.cli.main", *args],
         input=stdin,
         env=env,
         cwd=cwd,

@@ -12,9 +12,9 @@ import pytest
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot.blocks.followup import nudge_buttons
-from bot.deps import Deps
-from bot.ids import Act, Block, View
+from bot.runtime.deps import Deps
+from bot.slack.blocks.followup import nudge_buttons
+from bot.slack.ids import Act, Block, View
 from bot.standin import SlackStandIn
 from bot.standin import payloads as p
 from bot.standin.driver import Bot

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlmodel import select
 
-from bot.ids import Act
+from bot.slack.ids import Act
 from bot.standin import payloads
 from bot.standin.driver import Bot
 from bot.standin.signing import sign_request

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot.ids import Act, Block, View
+from bot.slack.ids import Act, Block, View
 from bot.standin import SlackStandIn
 from bot.standin import payloads as p
 from bot.standin.driver import Bot

@@ -29,8 +29,8 @@ from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot import errors, shapes
-from bot.ids import Act, Block, View
+from bot.slack import errors, shapes
+from bot.slack.ids import Act, Block, View
 from bot.standin import SlackStandIn
 from bot.standin import payloads as p
 from bot.standin.driver import Bot

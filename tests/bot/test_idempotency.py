@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, func, select
 
-from bot.ids import Act, Block, View
+from bot.slack.ids import Act, Block, View
 from bot.standin import payloads as p
 from bot.standin.driver import Bot, Response
 from bot.standin.state import TEAM_ID

@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from sqlalchemy import Engine, event, text
 
-from bot.doctor import REQUIRED_SCOPES, run_doctor
-from bot.settings import SettingsError, load_settings
+from bot.cli.doctor import REQUIRED_SCOPES, run_doctor
+from bot.runtime.settings import SettingsError, load_settings
 from bot.standin import SlackStandIn
 from bot.standin.driver import Bot
 from tests.bot.oauth import CLIENT_ID, CLIENT_SECRET, installed, oauth_bot

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.ids import COMMAND, Shortcut
+from bot.slack.ids import COMMAND, Shortcut
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
@@ -30,7 +30,7 @@ def test_every_declared_event_has_a_listener_and_no_listener_is_undeclared() -> 
     declared = {
         EVENT_NAMES.get(e, e) for e in MANIFEST["settings"]["event_subscriptions"]["bot_events"]
     }
-    source = (ROOT / "bot/listeners/events/__init__.py").read_text()
+    source = (ROOT / "bot/slack/listeners/events/__init__.py").read_text()
     listened = set(re.findall(r'app\.event\("([a-z_]+)"\)', source))
     listened |= set(re.findall(r'^\s+"([a-z_]+)": on_', source, flags=re.M))  # routed by type
     assert declared == listened

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot import drafts
-from bot.ids import Act
 from bot.jobs.workers import drain
+from bot.publish import drafts
+from bot.slack.ids import Act
 from bot.standin.driver import Bot
 from storage.db import session_scope
 from storage.models import Action, Answer, Job, JobStatus, Review

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from bot.app import build_client
-from bot.cli import main
-from bot.deps import Deps
+from bot.cli.main import main
+from bot.jobs.nudges import sweep
+from bot.runtime.deps import Deps
+from bot.slack.app import build_client
 from bot.standin import SlackStandIn
-from bot.sweep import sweep
 from storage import nudges
 from storage.models import NudgeStatus
 from tests.bot.nudging import NOW, due_actions, nudged_action_ids, review

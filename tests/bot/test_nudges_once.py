@@ -22,14 +22,14 @@ import pytest
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot.app import build_client
-from bot.deps import Deps
-from bot.ids import Act, Block
+from bot.jobs.nudges import LEASE, NUDGE_EVENT, carried_nudge_ids, sweep
+from bot.runtime.deps import Deps
+from bot.slack.app import build_client
+from bot.slack.ids import Act, Block
 from bot.standin import SlackStandIn
 from bot.standin import payloads as p
 from bot.standin.driver import Bot
 from bot.standin.state import TEAM_ID, Call
-from bot.sweep import LEASE, NUDGE_EVENT, carried_nudge_ids, sweep
 from storage import nudges
 from storage.models import Nudge, NudgeStatus
 from tests.bot import processes

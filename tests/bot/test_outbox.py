@@ -13,10 +13,10 @@ from typing import Any
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot.deps import Deps
 from bot.jobs import workers as workers_module
 from bot.jobs.runner import TryLater
 from bot.jobs.workers import OutboxWorkers, drain, run_one
+from bot.runtime.deps import Deps
 from bot.standin import SlackStandIn
 from storage import outbox
 from storage.db import session_scope

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.listeners.commands.parse import parse
+from bot.slack.listeners.commands.parse import parse
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.render_export import CSV_COLUMNS, to_csv, to_markdown
+from bot.cli.render_export import CSV_COLUMNS, to_csv, to_markdown
 from flows.templates import builtin_templates
 from storage.export import export_reviews
 from tests.storage.test_import import WORDS, rich_database

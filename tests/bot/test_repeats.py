@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.ids import Act
+from bot.slack.ids import Act
 from bot.standin import SlackStandIn
 from bot.standin.driver import Bot
 from bot.standin.state import TEAM_ID as TEAM

@@ -28,7 +28,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
-from bot.ids import Act, Block
+from bot.slack.ids import Act, Block
 from bot.standin import SlackStandIn, payloads, sign_request
 from storage.db import head_revision, make_engine
 from storage.models import Action, Answer, Nudge, ProcessedEvent, Review
@@ -97,7 +97,7 @@ def _start(name: str, env: dict[str, str], workdir: Path) -> Replica:
     log = workdir / f"{name}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run", "--http", "--port", str(port)],
+            [sys.executable, "-m", "bot.cli.main", "run", "--http", "--port", str(port)],
             env=env,
             cwd=workdir,
             stdout=out,
@@ -320,7 +320,7 @@ def test_two_replicas_migrate_once_and_never_do_anything_twice(
             )
     swept = {r.name: r.sweeps() for r in replicas}
     # A sweep that finds several of them due at once sends the most relevant and supersedes
-    # the others (bot/sweep.py): which ones depends on when the sweeps fall.
+    # the others (bot/jobs/nudges.py): which ones depends on when the sweeps fall.
     gone = col(Nudge.status).in_(["sent", "superseded"])
     _eventually(
         lambda: _count(db, Nudge, gone) == len(planned),

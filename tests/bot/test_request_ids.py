@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot import logs
+from bot.runtime import logs
 from bot.standin.driver import Bot
 from tests.bot import reviewing as r
 

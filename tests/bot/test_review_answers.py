@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.ids import Act, Block, Shortcut
+from bot.slack.ids import Act, Block, Shortcut
 from bot.standin import SlackStandIn
 from bot.standin import payloads as p
 from bot.standin.driver import Bot

@@ -6,7 +6,7 @@ import json
 
 from sqlmodel import Session, select
 
-from bot.ids import Act
+from bot.slack.ids import Act
 from bot.standin.driver import Bot
 from storage.models import Action, Answer, Review
 from tests.bot import reviewing as r

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot.deps import Deps
-from bot.ids import Act, Block
+from bot.runtime.deps import Deps
+from bot.slack.ids import Act, Block
 from bot.standin import SlackStandIn
 from bot.standin.driver import Bot
 from storage.models import Action, Answer, Review

@@ -6,7 +6,7 @@ import json
 
 from sqlmodel import Session, select
 
-from bot.ids import Act, Block, Shortcut
+from bot.slack.ids import Act, Block, Shortcut
 from bot.standin import payloads as p
 from bot.standin.driver import Bot
 from storage.models import Answer, Review

@@ -9,8 +9,8 @@ import pytest
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.deps import Deps
-from bot.scheduler import Job, build_scheduler, run_job
+from bot.jobs.scheduler import Job, build_scheduler, run_job
+from bot.runtime.deps import Deps
 from bot.standin import SlackStandIn
 
 

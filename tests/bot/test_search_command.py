@@ -6,7 +6,7 @@ import json
 
 from sqlmodel import Session, select
 
-from bot.ids import Option
+from bot.slack.ids import Option
 from bot.standin.driver import Bot
 from storage.models import Review
 from tests.bot import reviewing as r

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, load_settings
+from bot.runtime.settings import DEFAULT_DATABASE_URL, Settings, SettingsError, load_settings
 
 NO_DOTENV = Path("/nonexistent/.env")
 

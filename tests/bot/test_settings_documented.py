@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _read_by_code() -> set[str]:
-    source = (ROOT / "bot/settings.py").read_text()
+    source = (ROOT / "bot/runtime/settings.py").read_text()
     names = set(re.findall(r'(?:text|_int|_bool)\(\s*(?:env,\s*)?"([A-Z][A-Z0-9_]+)"', source))
     return names - {"AARBOT_TEST_"}
 

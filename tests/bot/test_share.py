@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.ids import Act, Block, Option
+from bot.slack.ids import Act, Block, Option
 from bot.standin import SlackStandIn
 from bot.standin import payloads as p
 from bot.standin.driver import Bot

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from bot.blocks.modals import metadata
-from bot.ids import View
+from bot.slack.blocks.modals import metadata
+from bot.slack.ids import View
 from bot.standin import SlackStandIn, payloads, sign_request
 from storage.db import make_engine
 from storage.models import Review

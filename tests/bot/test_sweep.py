@@ -12,13 +12,13 @@ import pytest
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.app import build_client
-from bot.cli import main
-from bot.clients import InstalledClients
-from bot.deps import Deps
-from bot.ids import Act
+from bot.cli.main import main
+from bot.jobs.nudges import LEASE, TOKEN_HOLD, sweep
+from bot.runtime.deps import Deps
+from bot.slack.app import build_client
+from bot.slack.clients import InstalledClients
+from bot.slack.ids import Act
 from bot.standin import SlackStandIn
-from bot.sweep import LEASE, TOKEN_HOLD, sweep
 from storage import nudges
 from storage.models import ActionStatus, NudgeStatus
 from tests.bot.nudging import NOW, due_actions, nudged_action_ids, only_nudge, review

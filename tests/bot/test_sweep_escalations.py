@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from bot.app import build_client
-from bot.deps import Deps
+from bot.jobs.nudges import sweep
+from bot.runtime.deps import Deps
+from bot.slack.app import build_client
 from bot.standin import SlackStandIn
-from bot.sweep import sweep
 from storage.models import NudgeStatus
 from tests.bot.nudging import NOW, due_actions, only_nudge, review
 

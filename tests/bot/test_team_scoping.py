@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.ids import Act, Block, Shortcut, View
+from bot.slack.ids import Act, Block, Shortcut, View
 from bot.standin import SlackStandIn
 from bot.standin import payloads as p
 from bot.standin.driver import Bot, Response

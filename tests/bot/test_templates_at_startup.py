@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from bot.deps import Deps
-from bot.settings import Settings
+from bot.runtime.deps import Deps
+from bot.runtime.settings import Settings
 
 TEAM = """\
 key: lost_deal

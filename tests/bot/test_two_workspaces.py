@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from bot.clients import team_clients
-from bot.digest import send_weekly_digest
+from bot.jobs.digest import send_weekly_digest
+from bot.jobs.nudges import sweep
+from bot.slack.clients import team_clients
 from bot.standin import SlackStandIn, payloads
 from bot.standin.driver import Bot
 from bot.standin.state import Team
-from bot.sweep import sweep
 from tests.bot import reviewing as r
 from tests.bot.oauth import installed, oauth_bot
 

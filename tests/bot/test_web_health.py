@@ -63,7 +63,7 @@ def test_readyz_says_503_while_the_oldest_waiting_job_is_too_old(bot: Bot) -> No
     with session_scope(bot.deps.engine) as session:
         outbox.enqueue(
             session,
-            name="bot.listeners.actions.review:_next",
+            name="bot.slack.listeners.actions.review:_next",
             payload={"fn": "x", "body": {}},
             now=utcnow() - timedelta(seconds=limit + 5),
         )

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot.app import build_client
-from bot.deps import Deps
+from bot.jobs.nudges import sweep
+from bot.jobs.timezones import refresh_owner_zones
+from bot.runtime.deps import Deps
+from bot.slack.app import build_client
 from bot.standin import SlackStandIn
 from bot.standin.driver import Bot
-from bot.sweep import sweep
-from bot.zones import refresh_owner_zones
 from flows.actions import Owner, plan_nudges
 from flows.followup import reschedule
 from storage import nudges, reviews
