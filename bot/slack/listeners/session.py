@@ -46,6 +46,7 @@ from bot.jobs.workers import wake
 from bot.runtime.deps import Deps
 from bot.runtime.logs import continue_request, current_request_id
 from bot.slack.errors import handle_error
+from bot.slack.idempotency import first_submission
 from storage import outbox, tenancy
 from storage.db import end_before_call, session_scope
 
@@ -168,6 +169,38 @@ def with_session(listener: Callable[..., Any]) -> Callable[..., Any]:
 
     _named_like(run, listener)
     return run
+
+
+def submission(listener: Callable[..., Any]) -> Callable[..., Any]:
+    """`with_session` for a modal's submission, applied once: the same view id and hash
+    submitted again (a double click) is acked and does nothing (bot/slack/idempotency.py).
+
+    The claim is the transaction's first write. A listener that must call Slack before its
+    transaction starts (the action modal's owner lookup) claims for itself instead.
+    """
+    parameters = set(inspect.signature(listener).parameters)
+
+    def once(
+        ack: Ack,
+        body: dict,
+        session: Session,
+        view: dict,
+        context: BoltContext,
+        client: WebClient,
+        respond: Respond,
+        deps: Deps,
+        later: Later,
+    ) -> Any:
+        if not first_submission(session, body):
+            ack()  # applied once already
+            return None
+        given = {"ack": ack, "body": body, "session": session, "view": view}
+        given |= {"context": context, "client": client, "respond": respond}
+        given |= {"deps": deps, "later": later}
+        return listener(**{k: v for k, v in given.items() if k in parameters})
+
+    _named_like(once, listener)
+    return with_session(once)
 
 
 def after_ack(listener: Callable[..., Any]) -> Callable[..., Any]:

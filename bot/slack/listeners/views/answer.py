@@ -9,16 +9,15 @@ from sqlmodel import Session
 from bot.publish import posting, repeats
 from bot.runtime.deps import Deps
 from bot.slack.blocks.review import coaching_note, modal_answer
-from bot.slack.idempotency import first_submission
 from bot.slack.ids import Block
-from bot.slack.listeners.session import Later, with_session
+from bot.slack.listeners.session import Later, submission
 from bot.slack.listeners.views import values
 from flows import review as rules
 from storage import reviews as store
 from storage.models import Answer
 
 
-@with_session
+@submission
 def submit_answer(
     ack: Ack,
     body: dict,
@@ -28,9 +27,6 @@ def submit_answer(
     later: Later,
 ) -> None:
     """Store a longer answer, post it in the thread, and coach blaming wording."""
-    if not first_submission(session, body):
-        ack()  # the same submission again (a double click): it was applied once already
-        return
     text = values.text(view, Block.ANSWER)
     if not text.strip():
         ack(response_action="errors", errors={Block.ANSWER: "Write an answer, or press Cancel."})

@@ -15,9 +15,8 @@ from bot.publish.home import hidden_from, refresh_homes
 from bot.runtime.deps import Deps
 from bot.slack import people
 from bot.slack.blocks.followup import outcome_in_thread
-from bot.slack.idempotency import first_submission
 from bot.slack.ids import Block
-from bot.slack.listeners.session import Later, with_session
+from bot.slack.listeners.session import Later, submission
 from bot.slack.listeners.views import values
 from flows import followup
 from flows.actions import Owner
@@ -89,7 +88,7 @@ def _after(
     )
 
 
-@with_session
+@submission
 def submit_outcome(
     ack: Ack,
     body: dict,
@@ -99,9 +98,6 @@ def submit_outcome(
     later: Later,
 ) -> None:
     """Done: store the outcome; an unmet criterion goes back to the review's thread."""
-    if not first_submission(session, body):
-        ack()  # the same submission again (a double click): it was applied once already
-        return
     meta = values.meta(view)
     loaded = _load(ack, session, meta, Block.OUTCOME)
     if loaded is None:
@@ -133,7 +129,7 @@ def submit_outcome(
     _after(later, meta, action.id, body["user"]["id"], follow_up=outcome.needs_follow_up)
 
 
-@with_session
+@submission
 def submit_reschedule(
     ack: Ack,
     body: dict,
@@ -144,9 +140,6 @@ def submit_reschedule(
     later: Later,
 ) -> None:
     """Reschedule: the new date, checked in the owner's zone; the nudges are re-planned."""
-    if not first_submission(session, body):
-        ack()  # the same submission again (a double click): it was applied once already
-        return
     meta = values.meta(view)
     loaded = _load(ack, session, meta, Block.REVIEW_DATE)
     if loaded is None:
@@ -185,7 +178,7 @@ def submit_reschedule(
     _after(later, meta, action.id, body["user"]["id"])
 
 
-@with_session
+@submission
 def submit_drop(
     ack: Ack,
     body: dict,
@@ -195,9 +188,6 @@ def submit_drop(
     later: Later,
 ) -> None:
     """Drop: a reason is required; nothing more is sent about the action."""
-    if not first_submission(session, body):
-        ack()  # the same submission again (a double click): it was applied once already
-        return
     meta = values.meta(view)
     loaded = _load(ack, session, meta, Block.REASON)
     if loaded is None:

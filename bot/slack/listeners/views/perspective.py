@@ -8,15 +8,14 @@ from sqlmodel import Session
 
 from bot.publish import posting
 from bot.runtime.deps import Deps
-from bot.slack.idempotency import first_submission
-from bot.slack.listeners.session import Later, with_session
+from bot.slack.listeners.session import Later, submission
 from bot.slack.listeners.views import values
 from flows import perspectives
 from flows.review import ReviewError
 from storage import reviews as store
 
 
-@with_session
+@submission
 def submit_perspective(
     ack: Ack,
     body: dict,
@@ -26,9 +25,6 @@ def submit_perspective(
     later: Later,
 ) -> None:
     """Store one person's private answers and update the count on the review message."""
-    if not first_submission(session, body):
-        ack()  # the same submission again (a double click): it was applied once already
-        return
     review = store.get_review(session=session, review_id=int(values.meta(view)["review"]))
     template = deps.template(review.template) if review else None
     questions = perspectives.questions(template) if template else []

@@ -11,10 +11,9 @@ from bot.publish import posting
 from bot.publish.home import refresh_review_homes
 from bot.runtime.deps import Deps
 from bot.slack.blocks.review import note
-from bot.slack.idempotency import first_submission
 from bot.slack.ids import Block
 from bot.slack.ids import Option as Opt
-from bot.slack.listeners.session import Later, with_session
+from bot.slack.listeners.session import Later, submission
 from bot.slack.listeners.views import values
 from flows import lessons as rules
 from storage import lessons as store
@@ -23,7 +22,7 @@ from storage import reviews
 FIELDS = {"lesson": Block.LESSON, "channels": Block.SHARE_TO, "confirm": Block.CONFIRM}
 
 
-@with_session
+@submission
 def submit_share(
     ack: Ack,
     body: dict,
@@ -33,9 +32,6 @@ def submit_share(
     later: Later,
 ) -> None:
     """Check the modal and keep the lesson before the ack, then post the cards after it."""
-    if not first_submission(session, body):
-        ack()  # the same submission again (a double click): it was applied once already
-        return
     meta = values.meta(view)
     lesson = values.text(view, Block.LESSON).strip()
     channels = values.conversations(view, Block.SHARE_TO)

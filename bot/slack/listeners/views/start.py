@@ -8,14 +8,13 @@ from sqlmodel import Session
 
 from bot.publish import drafts
 from bot.runtime.deps import Deps
-from bot.slack.idempotency import first_submission
 from bot.slack.ids import Block, Option
-from bot.slack.listeners.session import Later, with_session
+from bot.slack.listeners.session import Later, submission
 from bot.slack.listeners.views import values
 from flows import review as rules
 
 
-@with_session
+@submission
 def submit_start(
     ack: Ack,
     body: dict,
@@ -27,9 +26,6 @@ def submit_start(
 ) -> None:
     """Check the modal and store the review, then (after the ack) post it in its channel or
     keep it as a draft until the app is invited."""
-    if not first_submission(session, body):
-        ack()  # the same submission again (a double click): it was applied once already
-        return
     meta = values.meta(view)
     title = values.text(view, Block.TITLE).strip()
     template = deps.templates.templates.get(values.selected(view, Block.TEMPLATE) or "")
