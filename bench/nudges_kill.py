@@ -37,10 +37,11 @@ from sqlalchemy import Engine, func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import col  # noqa: E402
 
-from bot.jobs.nudges import LEASE, carried_nudge_ids, sweep  # noqa: E402
+from bot.jobs.nudges import LEASE, sweep  # noqa: E402
 from bot.runtime.deps import Deps  # noqa: E402
 from bot.runtime.settings import Settings  # noqa: E402
 from bot.slack.app import build_client  # noqa: E402
+from bot.slack.blocks.nudges import carried_nudge_ids  # noqa: E402
 from bot.standin import SlackStandIn  # noqa: E402
 from bot.standin.state import Call  # noqa: E402
 from storage.db import make_engine, upgrade  # noqa: E402

@@ -28,23 +28,20 @@ import socket
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackClientError
 
+from bot.jobs import slack_answers as answers
 from bot.runtime.deps import Deps
 from bot.slack.blocks.nudges import (
-    DIGEST_ACTIONS,
     NUDGE_EVENT,
     carried_nudge_ids,
-    escalation_digest,
-    escalation_messages,
     nudge_dm,
     nudge_metadata,
 )
-from bot.slack.clients import REJECTED_TOKEN_ERRORS, TeamClients, as_team_clients
+from bot.slack.clients import TeamClients, as_team_clients
 from flows.nudges import NudgeKind
 from storage import nudges as store
 from storage.db import session_scope
@@ -56,22 +53,9 @@ log = logging.getLogger("aarbot.sweep")
 __all__ = ["NUDGE_EVENT", "SweepResult", "carried_nudge_ids", "nudge_metadata", "sweep"]
 
 LEASE = timedelta(minutes=5)
-MAX_BACKOFF = timedelta(hours=1)
-# Slack answers these with 200 and ok:false; asking again will not change the answer.
-# The first three say the person can get no DM from the bot at all.
-UNREACHABLE_PEOPLE = frozenset({"user_not_found", "cannot_dm_bot", "user_disabled"})
-PERMANENT_ERRORS = UNREACHABLE_PEOPLE | {"is_archived"}
 # A team whose token Slack rejected (REJECTED_TOKEN_ERRORS) is tried again after this long:
 # its nudges wait, their attempts uncounted, until the token is fixed or the app reinstalled.
 TOKEN_HOLD = timedelta(minutes=5)
-# How far back a retry looks in a DM (newest first) or a thread for an earlier post.
-HISTORY_LIMIT = 100
-THREAD_LIMIT = 1000
-# Slack's answers that say the history cannot be read at all (e.g. a workspace installed
-# before im:history was asked for): the nudge is then sent without looking.
-UNREADABLE = frozenset(
-    {"missing_scope", "not_in_channel", "channel_not_found", "thread_not_found", "not_allowed"}
-)
 
 
 @dataclass(frozen=True)
@@ -121,7 +105,7 @@ class _Sweep:
     seen: dict[tuple[str, str, str | None], dict[int, str]] = field(default_factory=dict)
 
     def dm(self, client: WebClient, team_id: str, user_id: str) -> str:
-        return _dm_channel(client, user_id, self.dm_channels.setdefault(team_id, {}))
+        return answers.dm_channel(client, user_id, self.dm_channels.setdefault(team_id, {}))
 
     def posted(
         self, client: WebClient, team_id: str, channel: str, thread_ts: str | None = None
@@ -129,7 +113,7 @@ class _Sweep:
         """Nudge id -> ts of the nudge posts in a DM's recent history (or in a thread)."""
         key = (team_id, channel, thread_ts)
         if key not in self.seen:
-            self.seen[key] = _read_posted(client, channel, thread_ts)
+            self.seen[key] = answers.read_posted(client, channel, thread_ts)
         return self.seen[key]
 
 
@@ -183,7 +167,9 @@ def sweep(
         if len(ids) < batch:
             break
     if escalations:
-        _escalate(run, escalations)
+        from bot.jobs.escalations import escalate  # it builds on this module's helpers
+
+        escalate(run, escalations)
     return result
 
 
@@ -217,17 +203,17 @@ def _deliver(run: _Sweep, nudge: Nudge, review: Review) -> None:
         return
     # `unsure`: an earlier attempt got as far as posting (it died, or failed without Slack's
     # answer); `posting`: this attempt has begun to post.
-    attempt = {"unsure": _may_have_posted(nudge), "posting": False}
+    attempt = {"unsure": answers.may_have_posted(nudge), "posting": False}
     try:
         outcome = _post_nudge(run, nudge, action, review, attempt)
     except (SlackClientError, OSError) as err:
-        if _token_rejected(err):
-            _hold_team(run, review.team_id, _failure(err, nudge.attempts)[0])
+        if answers.token_rejected(err):
+            _hold_team(run, review.team_id, answers.failure(err, nudge.attempts)[0])
             _release(run, nudge, action, run.held[review.team_id])
             return
-        error, retry_in, permanent = _failure(err, nudge.attempts)
+        error, retry_in, permanent = answers.failure(err, nudge.attempts)
         max_attempts = 1 if permanent else run.deps.settings.nudge_max_attempts
-        unsure = attempt["unsure"] or (attempt["posting"] and _unanswered(err))
+        unsure = attempt["unsure"] or (attempt["posting"] and answers.unanswered(err))
         _fail(run, nudge, action, error, retry_in, max_attempts, unsure)
     except Exception as err:
         # Not Slack's answer but a bug (in rendering, or in data the code did not expect):
@@ -265,55 +251,6 @@ def _post_nudge(
         channel=channel, text=text, blocks=blocks, metadata=nudge_metadata(nudge.id)
     )
     return posted["channel"], posted["ts"], False
-
-
-def _may_have_posted(nudge: Nudge) -> bool:
-    return bool(nudge.channel_id) and not nudge.slack_ts
-
-
-def _unanswered(err: Exception) -> bool:
-    """The post failed without Slack saying it was refused, so it may have landed."""
-    if isinstance(err, SlackApiError):
-        return err.response.status_code >= 500
-    return isinstance(err, OSError)
-
-
-def _read_posted(client: WebClient, channel: str, thread_ts: str | None) -> dict[int, str]:
-    try:
-        if thread_ts:
-            messages: list[dict[str, Any]] = []
-            cursor = None
-            for _page in range(10):
-                page = client.conversations_replies(
-                    channel=channel,
-                    ts=thread_ts,
-                    include_all_metadata=True,
-                    limit=THREAD_LIMIT,
-                    cursor=cursor,
-                )
-                messages += page.get("messages") or []
-                cursor = (page.get("response_metadata") or {}).get("next_cursor")
-                if not cursor:
-                    break
-        else:
-            page = client.conversations_history(
-                channel=channel, include_all_metadata=True, limit=HISTORY_LIMIT
-            )
-            messages = page.get("messages") or []
-    except SlackApiError as err:
-        if err.response.get("error") not in UNREADABLE:
-            raise
-        log.warning(
-            "cannot read %s to check for an earlier nudge post (%s); sending without looking",
-            channel,
-            _describe(err),
-        )
-        return {}
-    found: dict[int, str] = {}
-    for message in messages:
-        for nudge_id in carried_nudge_ids(message):
-            found.setdefault(nudge_id, message["ts"])
-    return found
 
 
 def _mark_sending(run: _Sweep, nudge: Nudge, channel: str) -> bool:
@@ -410,260 +347,6 @@ def _release(run: _Sweep, nudge: Nudge, action: Action, error: str) -> None:
             not_before=run.now + TOKEN_HOLD,
         )
     run.result.failed.append(_delivery(nudge, action, error=f"{error} ({NudgeStatus.PENDING})"))
-
-
-def _token_rejected(err: Exception) -> bool:
-    return isinstance(err, SlackApiError) and err.response.get("error") in REJECTED_TOKEN_ERRORS
-
-
-@dataclass
-class _Escalation:
-    """One escalated action in a sweep: where its messages went, or why it failed."""
-
-    nudge: Nudge
-    action: Action
-    review: Review
-    days_late: int
-    recipients: list[str]
-    unsure: bool  # an earlier attempt may have posted some of its messages
-    dms: dict[str, tuple[str, str]] = field(default_factory=dict)  # person -> (channel, ts)
-    thread: tuple[str, str] | None = None
-    posted_now: bool = False  # this sweep posted at least one of its messages
-    failure: tuple[str, timedelta, int, bool] | None = None  # error, retry in, attempts, unsure
-    held: str | None = None  # the team's token was rejected before anything went out
-
-    @property
-    def delivered(self) -> bool:
-        return bool(self.dms) or self.thread is not None
-
-    @property
-    def out(self) -> bool:
-        """Given up for this sweep: failed before any of its messages went out."""
-        return self.failure is not None or self.held is not None
-
-    def failed(self, run: _Sweep, err: Exception, *, posting: bool) -> None:
-        """A message of this escalation failed: before the first one went out, the whole
-        escalation is retried later (so a retry repeats nothing); after it, the rest still go
-        and the failure is only logged (so a retry never DMs anyone twice)."""
-        if self.delivered:
-            log.warning("escalation %s: a message failed: %s", self.nudge.id, _describe(err))
-            return
-        if _token_rejected(err):
-            _hold_team(run, self.review.team_id, _failure(err, self.nudge.attempts)[0])
-            self.held = run.held[self.review.team_id]
-            return
-        if not isinstance(err, SlackClientError | OSError):
-            log.error("escalation %s could not be sent", self.nudge.id, exc_info=err)
-            self.failure = (f"{type(err).__name__}: {err}", timedelta(0), 1, True)
-            return
-        error, retry_in, permanent = _failure(err, self.nudge.attempts)
-        attempts = 1 if permanent else run.deps.settings.nudge_max_attempts
-        self.failure = (error, retry_in, attempts, self.unsure or (posting and _unanswered(err)))
-
-
-def _escalate(run: _Sweep, claimed: list[tuple[Nudge, Review]]) -> None:
-    """Post each escalation in its review's thread and DM each facilitator and lead once.
-
-    A person several actions are escalated to gets one DM listing them all (one per action
-    when only one is). Each message carries the ids of the nudges it stands for, so a retry
-    after a crash reads the thread and the DMs first and sends only what is missing.
-    """
-    items: list[_Escalation] = []
-    for nudge, review in claimed:
-        action = _open_action(run, nudge)
-        if action is None:
-            continue
-        if review.team_id in run.held:
-            _release(run, nudge, action, run.held[review.team_id])
-            continue
-        today = _local_today(action.owner_tz, run.deps.settings.default_tz, run.now)
-        people = list(dict.fromkeys([review.facilitator_id, *run.deps.settings.leads]))
-        days = (today - action.review_date).days
-        items.append(
-            _Escalation(nudge, action, review, days, people, unsure=_may_have_posted(nudge))
-        )
-    by_team: dict[str, list[_Escalation]] = {}
-    for item in items:
-        by_team.setdefault(item.review.team_id, []).append(item)
-    for team_id, team_items in by_team.items():
-        _escalate_team(run, team_id, team_items)
-    for item in items:
-        _settle_escalation(run, item)
-
-
-def _escalate_team(run: _Sweep, team_id: str, items: list[_Escalation]) -> None:
-    try:
-        client = run.clients.for_team(team_id)
-    except (SlackClientError, OSError) as err:
-        for item in items:
-            item.failed(run, err, posting=False)
-        return
-    for item in items:
-        if item.unsure:
-            _find_earlier_escalation(run, client, team_id, item)
-    live = [item for item in items if not item.out]
-    for item in live:
-        if not _mark_sending(run, item.nudge, item.review.channel_id):
-            item.held = "claim lost"
-    people = list(dict.fromkeys(p for item in live for p in item.recipients))
-    for person in people:
-        if team_id in run.held:
-            break
-        waiting = [i for i in live if not i.out and person in i.recipients and person not in i.dms]
-        if waiting:
-            _dm_escalations(run, client, team_id, person, waiting)
-    for item in live:
-        if item.out or item.thread is not None or team_id in run.held:
-            continue
-        (text, blocks), _dm = escalation_messages(item.action, item.review, item.days_late)
-        try:
-            posted = client.chat_postMessage(
-                channel=item.review.channel_id,
-                thread_ts=item.review.thread_ts or item.review.message_ts,
-                text=text,
-                blocks=blocks,
-                metadata=nudge_metadata(item.nudge.id),
-            )
-        except Exception as err:
-            item.failed(run, err, posting=True)
-            continue
-        item.thread = (posted["channel"], posted["ts"])
-        item.posted_now = True
-
-
-def _find_earlier_escalation(
-    run: _Sweep, client: WebClient, team_id: str, item: _Escalation
-) -> None:
-    """What an interrupted attempt already posted for this escalation, from Slack itself."""
-    review = item.review
-    try:
-        thread_ts = review.thread_ts or review.message_ts
-        if thread_ts:
-            found = run.posted(client, team_id, review.channel_id, thread_ts)
-            if item.nudge.id in found:
-                item.thread = (review.channel_id, found[item.nudge.id])
-        for person in item.recipients:
-            try:
-                dm = run.dm(client, team_id, person)
-            except SlackApiError as err:
-                if _unreachable(err):
-                    continue
-                raise
-            found = run.posted(client, team_id, dm)
-            if item.nudge.id in found:
-                item.dms[person] = (dm, found[item.nudge.id])
-    except Exception as err:
-        item.failed(run, err, posting=False)
-        return
-    item.unsure = False
-
-
-def _dm_escalations(
-    run: _Sweep, client: WebClient, team_id: str, person: str, waiting: list[_Escalation]
-) -> None:
-    """One DM to `person` listing `waiting` (one per DIGEST_ACTIONS of them)."""
-    try:
-        dm = run.dm(client, team_id, person)
-    except Exception as err:
-        if _unreachable(err):
-            # With several workspaces, a lead of another one is not in this one.
-            log.info("escalation DM: %s cannot get a DM: %s", person, _describe(err))
-            return
-        for item in waiting:
-            item.failed(run, err, posting=False)
-        return
-    for start in range(0, len(waiting), DIGEST_ACTIONS):
-        chunk = waiting[start : start + DIGEST_ACTIONS]
-        if len(chunk) == 1:
-            [item] = chunk
-            _thread, (text, blocks) = escalation_messages(item.action, item.review, item.days_late)
-        else:
-            text, blocks = escalation_digest([(i.action, i.review, i.days_late) for i in chunk])
-        try:
-            posted = client.chat_postMessage(
-                channel=dm,
-                text=text,
-                blocks=blocks,
-                metadata=nudge_metadata(*(i.nudge.id for i in chunk)),
-            )
-        except Exception as err:
-            if _unreachable(err):
-                log.info("escalation DM: %s cannot get a DM: %s", person, _describe(err))
-                return
-            for item in chunk:
-                item.failed(run, err, posting=True)
-            continue
-        for item in chunk:
-            item.dms[person] = (posted["channel"], posted["ts"])
-            item.posted_now = True
-
-
-def _settle_escalation(run: _Sweep, item: _Escalation) -> None:
-    """Record the escalation: sent (its thread post, else its first DM, is the record), put
-    back for a retry, or failed."""
-    if item.held == "claim lost":
-        return
-    if item.held is not None:
-        _release(run, item.nudge, item.action, item.held)
-        return
-    if item.failure is not None:
-        error, retry_in, attempts, unsure = item.failure
-        _fail(run, item.nudge, item.action, error, retry_in, attempts, unsure)
-        return
-    first_dm = next(iter(item.dms.values()), None)
-    record = item.thread or first_dm
-    if record is None:
-        # Nobody could get a DM and there is no thread to post in.
-        _fail(run, item.nudge, item.action, "no one to escalate to", timedelta(0), 1, False)
-        return
-    _record(run, item.nudge, item.action, *record, not item.posted_now)
-
-
-def _unreachable(err: Exception) -> bool:
-    """Slack says this person cannot get a DM from the bot at all (gone, deactivated, a bot)."""
-    return isinstance(err, SlackApiError) and err.response.get("error") in UNREACHABLE_PEOPLE
-
-
-def _describe(err: Exception) -> str:
-    if isinstance(err, SlackApiError):
-        return str(err.response.get("error"))
-    return f"{type(err).__name__}: {err}"
-
-
-def _dm_channel(client: WebClient, user_id: str, known: dict[str, str]) -> str:
-    if user_id not in known:
-        known[user_id] = client.conversations_open(users=user_id)["channel"]["id"]
-    return known[user_id]
-
-
-def _failure(err: Exception, attempts: int) -> tuple[str, timedelta, bool]:
-    """The error as kept in the database, when to try again, and whether it is hopeless."""
-    if isinstance(err, SlackApiError):
-        response = err.response
-        code = response.get("error") or "unknown_error"
-        error = f"{code} (HTTP {response.status_code})"
-        retry_after = _retry_after(response.headers)
-        if retry_after is not None:
-            return error, max(retry_after, timedelta(seconds=1)), False
-        permanent = response.status_code == 200 and code in PERMANENT_ERRORS
-        return error, _backoff(attempts), permanent
-    return f"{type(err).__name__}: {err}", _backoff(attempts), False
-
-
-def _retry_after(headers) -> timedelta | None:
-    for name, value in (headers or {}).items():
-        if name.lower() == "retry-after":
-            raw = value[0] if isinstance(value, list) else value
-            try:
-                return timedelta(seconds=int(raw))
-            except ValueError:
-                return None
-    return None
-
-
-def _backoff(attempts: int) -> timedelta:
-    """1, 2, 4, … minutes after the first, second, third failed attempt, at most an hour."""
-    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
 def _local_today(owner_tz: str, default_tz: str, now: datetime) -> date:

@@ -22,9 +22,10 @@ import pytest
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot.jobs.nudges import LEASE, NUDGE_EVENT, carried_nudge_ids, sweep
+from bot.jobs.nudges import LEASE, sweep
 from bot.runtime.deps import Deps
 from bot.slack.app import build_client
+from bot.slack.blocks.nudges import NUDGE_EVENT, carried_nudge_ids
 from bot.slack.ids import Act, Block
 from bot.standin import SlackStandIn
 from bot.standin import payloads as p
